@@ -1,0 +1,2 @@
+//! fluxsim: simulate Flux v2 reconciliation locally.
+pub mod yaml;
