@@ -1,0 +1,44 @@
+//! Objects rendered by more than one owner (same group, kind, namespace, name): they overwrite each other on
+//! every reconcile, and pruning one owner deletes the other's object.
+
+use std::collections::BTreeMap;
+
+use super::super::objects::ObjectKey;
+use super::{Code, Ctx, Finding, Severity, list_some};
+
+pub(super) fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
+    // Grouped by the set of producers so two owners sharing 30 objects give one finding.
+    let mut by_producers: BTreeMap<&[usize], Vec<&ObjectKey>> = BTreeMap::new();
+    for (key, producers) in &ctx.g.catalog.producers {
+        if producers.len() > 1 {
+            by_producers
+                .entry(producers.as_slice())
+                .or_default()
+                .push(key);
+        }
+    }
+    for (producers, mut keys) in by_producers {
+        keys.sort();
+        let Some((&first, rest)) = producers.split_first() else {
+            continue;
+        };
+        let names: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+        let owners: Vec<String> = producers.iter().map(|&p| ctx.id(p).to_string()).collect();
+        let message = format!(
+            "{} {} rendered by {}: they overwrite each other and pruning one deletes it for the other",
+            list_some(&names, 5),
+            if names.len() == 1 { "is" } else { "are" },
+            owners.join(" and "),
+        );
+        let mut f = Finding::new(
+            Code::DuplicateObject,
+            Severity::Error,
+            Some(ctx.id(first).clone()),
+            message,
+        );
+        f.also = rest.iter().map(|&p| ctx.id(p).clone()).collect();
+        f.objects = names;
+        f.files = ctx.files(producers.iter().copied());
+        out.push(f);
+    }
+}

@@ -1,0 +1,69 @@
+//! The validation report, test-runner style: ✓ passed, ✗ failed with causes, ⊘ blocked folded under the
+//! failed owner that blocks it, then a summary line.
+
+use std::fmt::Write;
+
+use super::super::report::{Report, ReportEntry, Status};
+use super::common::{Style, paint};
+
+fn blocked_line(out: &mut String, e: &ReportEntry, root_index: usize, color: bool) {
+    let mark = paint("⊘", Style::Yellow, color);
+    let others: Vec<String> = e
+        .blocked_by
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != root_index)
+        .map(|(_, id)| id.short())
+        .collect();
+    let also = if others.is_empty() {
+        String::new()
+    } else {
+        format!(" (also blocked by {})", others.join(", "))
+    };
+    let _ = writeln!(out, "    {mark} {} blocked{also}", e.owner.short());
+}
+
+pub fn report_text(report: &Report, color: bool) -> String {
+    let mut out = String::new();
+    for e in &report.entries {
+        match e.status {
+            Status::Passed => {
+                let warn = match e.warnings.len() {
+                    0 => String::new(),
+                    1 => " (1 warning)".to_string(),
+                    n => format!(" ({n} warnings)"),
+                };
+                let _ = writeln!(
+                    out,
+                    "{} {}{warn}",
+                    paint("✓", Style::Green, color),
+                    e.owner.short()
+                );
+            }
+            Status::Failed => {
+                let _ = writeln!(out, "{} {}", paint("✗", Style::Red, color), e.owner.short());
+                for c in &e.causes {
+                    let _ = writeln!(out, "    {c}");
+                }
+                // Each blocked owner is shown under its first root cause only.
+                for b in report
+                    .entries
+                    .iter()
+                    .filter(|b| b.status == Status::Blocked)
+                {
+                    if b.blocked_by.first() == Some(&e.owner) {
+                        blocked_line(&mut out, b, 0, color);
+                    }
+                }
+            }
+            Status::Blocked => {}
+        }
+    }
+    let s = report.summary;
+    let _ = writeln!(
+        out,
+        "\n{} passed, {} failed, {} blocked",
+        s.passed, s.failed, s.blocked
+    );
+    out
+}

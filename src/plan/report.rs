@@ -1,0 +1,223 @@
+//! `validate_report()`: one verdict per Kustomization/HelmRelease. Failed = render failed or error findings;
+//! blocked = something it (transitively) waits for failed, folded under the nearest failed owners.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use super::checks::{Finding, Severity};
+use super::graph::OwnerGraph;
+use super::input::{ClusterInput, OwnerId, RenderStatus};
+use super::model::Plan;
+use super::reach::Reach;
+
+/// Verdict for one owner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Passed,
+    Failed,
+    Blocked,
+}
+
+/// One owner's verdict with its causes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReportEntry {
+    pub owner: OwnerId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    pub status: Status,
+    /// Why it failed: the render error and error findings (`code: message`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub causes: Vec<String>,
+    /// For blocked owners: the nearest failed owners it waits for (the root causes).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blocked_by: Vec<OwnerId>,
+    /// Warnings about this owner (`code: message`); they do not fail it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub passed: usize,
+    pub failed: usize,
+    pub blocked: usize,
+}
+
+/// The validation result for the whole cluster; entries sorted by owner id.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub entries: Vec<ReportEntry>,
+    pub summary: Summary,
+}
+
+impl Report {
+    /// Process exit status: 1 on any failure (a blocked owner implies one), else 0.
+    pub fn exit_code(&self) -> i32 {
+        i32::from(self.summary.failed > 0 || self.summary.blocked > 0)
+    }
+
+    pub fn entry(&self, id: &OwnerId) -> Option<&ReportEntry> {
+        self.entries
+            .binary_search_by(|e| e.owner.cmp(id))
+            .ok()
+            .map(|i| &self.entries[i])
+    }
+}
+
+/// Builds the report. `plan` and `findings` must come from `plan(input)` and `check(input, plan)`.
+pub fn validate_report(input: &ClusterInput, plan: &Plan, findings: &[Finding]) -> Report {
+    let g = OwnerGraph::build(input);
+    let reach = Reach::new(&g.graph);
+    let n = g.len();
+    let mut causes: Vec<Vec<String>> = vec![Vec::new(); n];
+    let mut warnings: Vec<Vec<String>> = vec![Vec::new(); n];
+    for (node, causes) in causes.iter_mut().enumerate() {
+        let error = match plan.owner(&g.ids[node]) {
+            Some(planned) => planned.render_error.clone(),
+            None => match &g.owner(input, node).status {
+                RenderStatus::Failed(e) => Some(e.clone()),
+                RenderStatus::Rendered => None,
+            },
+        };
+        if let Some(e) = error {
+            causes.push(format!("render failed: {e}"));
+        }
+    }
+    for f in findings {
+        let targets = f
+            .owner
+            .iter()
+            .chain(&f.also)
+            .filter_map(|id| g.index.get(id));
+        for &node in targets {
+            let line = format!("{}: {}", f.code, f.message);
+            match f.severity {
+                Severity::Error => causes[node].push(line),
+                Severity::Warning => warnings[node].push(line),
+                Severity::Info => {}
+            }
+        }
+    }
+    let failed: Vec<bool> = causes.iter().map(|c| !c.is_empty()).collect();
+    // Nearest failed ancestors, propagated in topological order through owners that did not fail themselves.
+    let mut roots: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); n];
+    for node in reach.topo_nodes() {
+        let mut set = BTreeSet::new();
+        for (p, _) in g.preds(node) {
+            if failed[p] {
+                set.insert(p);
+            } else if p != node {
+                set.extend(roots[p].iter().copied());
+            }
+        }
+        roots[node] = set;
+    }
+    let mut summary = Summary::default();
+    let entries = (0..n)
+        .map(|node| {
+            let status = if failed[node] {
+                summary.failed += 1;
+                Status::Failed
+            } else if !roots[node].is_empty() {
+                summary.blocked += 1;
+                Status::Blocked
+            } else {
+                summary.passed += 1;
+                Status::Passed
+            };
+            ReportEntry {
+                owner: g.ids[node].clone(),
+                file: g.owner(input, node).file.clone(),
+                status,
+                causes: std::mem::take(&mut causes[node]),
+                blocked_by: if status == Status::Blocked {
+                    roots[node].iter().map(|&r| g.ids[r].clone()).collect()
+                } else {
+                    Vec::new()
+                },
+                warnings: std::mem::take(&mut warnings[node]),
+            }
+        })
+        .collect();
+    Report { entries, summary }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::checks::check;
+    use super::super::fixtures::{self, OwnerExt, ks, ks_id};
+    use super::super::waves::plan;
+    use super::*;
+    use serde_json::json;
+
+    fn report(input: &ClusterInput) -> Report {
+        let p = plan(input);
+        let f = check(input, &p);
+        validate_report(input, &p, &f)
+    }
+
+    #[test]
+    fn failures_block_dependents_transitively() {
+        let r = fixtures::root();
+        let a = ks("flux-system", "a", json!({"wait": true}))
+            .under(&r)
+            .failed("kustomize build: boom");
+        let b = ks(
+            "flux-system",
+            "b",
+            json!({"wait": true, "dependsOn": [{"name": "a"}]}),
+        )
+        .under(&r);
+        let c = ks("flux-system", "c", json!({"dependsOn": [{"name": "b"}]})).under(&r);
+        let rep = report(&fixtures::cluster(vec![r, a, b, c]));
+        assert_eq!(
+            rep.summary,
+            Summary {
+                passed: 1,
+                failed: 1,
+                blocked: 2
+            }
+        );
+        assert_eq!(rep.exit_code(), 1);
+        let c = rep.entry(&ks_id("flux-system", "c")).unwrap();
+        assert_eq!(c.status, Status::Blocked);
+        assert_eq!(c.blocked_by, vec![ks_id("flux-system", "a")]);
+        let a = rep.entry(&ks_id("flux-system", "a")).unwrap();
+        assert_eq!(
+            a.causes,
+            vec!["render failed: kustomize build: boom".to_string()]
+        );
+    }
+
+    #[test]
+    fn error_findings_fail_all_owners_they_concern() {
+        let rep = report(&fixtures::duplicates());
+        assert_eq!(rep.summary.failed, 2);
+        assert!(
+            rep.entries
+                .iter()
+                .filter(|e| e.status == Status::Failed)
+                .all(|e| e.causes[0].starts_with("duplicate-object: "))
+        );
+        let rep = report(&fixtures::cycle());
+        assert_eq!(
+            rep.summary,
+            Summary {
+                passed: 1,
+                failed: 2,
+                blocked: 1
+            }
+        );
+    }
+
+    #[test]
+    fn clean_cluster_passes_with_warnings_attached() {
+        let rep = report(&fixtures::wait_false_dependency());
+        assert_eq!(rep.exit_code(), 0);
+        assert_eq!(rep.summary.passed, 3);
+        let infra = rep.entry(&ks_id("flux-system", "infra")).unwrap();
+        assert_eq!(infra.warnings.len(), 1);
+    }
+}
