@@ -114,8 +114,12 @@ mod tests {
 
     #[test]
     fn output_quotes_ambiguous_strings() {
-        let out = to_yaml(&json!({"a":"yes","b":"on","c":"0755","d":"123","e":"plain","m":"l1\nl2\n"}));
-        assert!(out.contains("a: \"yes\"") || out.contains("a: 'yes'"), "{out}");
+        let out =
+            to_yaml(&json!({"a":"yes","b":"on","c":"0755","d":"123","e":"plain","m":"l1\nl2\n"}));
+        assert!(
+            out.contains("a: \"yes\"") || out.contains("a: 'yes'"),
+            "{out}"
+        );
         assert!(!out.contains("c: 0755"), "{out}");
         assert!(!out.contains("d: 123"), "{out}");
         assert!(out.contains("e: plain"), "{out}");

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The main job on the example repository shipped in testdata/: installs the pinned tools when
+# missing, builds fluxsim, renders every Flux Kustomization of the example into a snapshot and
+# prints the Kustomization table and a summary.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+scripts/install-tools.sh
+export PATH="$root/.tools/bin:$PATH"
+cargo build --release --locked --quiet
+example="testdata/example/kubernetes/flux/cluster"
+out="${1:-$root/target/example-snapshot}"
+./target/release/fluxsim get ks --path "$example" --quiet
+./target/release/fluxsim build --path "$example" --output-dir "$out"
+echo "snapshot written to $out (index: $out/index.yaml)"

@@ -1,0 +1,185 @@
+//! Command-line surface (clap derive). Every flag can also come from `FLUXSIM_<FLAG>`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "fluxsim",
+    version,
+    about = "Simulate Flux v2 reconciliation locally: build every Kustomization, decrypt SOPS, render HelmReleases, order by dependsOn, snapshot and diff.",
+    long_about = "fluxsim reconciles a Flux repository the way the Flux controllers would, with no cluster.\n\
+It builds every Flux Kustomization with the real kustomize (generated kustomization.yaml, patches,\n\
+components, postBuild substitution, Flux labels), follows the Kustomizations each build produces,\n\
+and orders everything by dependsOn.\n\n\
+Examples:\n  \
+fluxsim get ks --path kubernetes/flux/cluster\n  \
+fluxsim build --path kubernetes/flux/cluster --output-dir /tmp/snapshot\n  \
+fluxsim build ks cluster-apps --path kubernetes/flux/cluster\n\n\
+Exit status: 0 success; 1 failures found; 2 usage or setup error."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct GlobalArgs {
+    /// The cluster entry: a folder of root Flux objects, or a folder Flux syncs directly.
+    #[arg(short, long, global = true, default_value = ".", env = "FLUXSIM_PATH")]
+    pub path: PathBuf,
+
+    /// The folder the bootstrap source (GitRepository flux-system) stands for. Default: the
+    /// nearest ancestor of --path where the root Kustomizations' paths exist, else the git top level.
+    #[arg(long, global = true, env = "FLUXSIM_REPO_ROOT", value_name = "DIR")]
+    pub repo_root: Option<PathBuf>,
+
+    /// Map a GitRepository/OCIRepository to a local folder (repeatable): NAMESPACE/NAME=DIR.
+    #[arg(
+        long = "source",
+        global = true,
+        value_name = "NS/NAME=DIR",
+        env = "FLUXSIM_SOURCE",
+        value_delimiter = ','
+    )]
+    pub sources: Vec<String>,
+
+    /// age identities for SOPS (repeatable); SOPS_AGE_KEY_FILE and SOPS_AGE_KEY are read too.
+    #[arg(
+        long = "age-key-file",
+        global = true,
+        value_name = "FILE",
+        env = "FLUXSIM_AGE_KEY_FILE",
+        value_delimiter = ','
+    )]
+    pub age_key_files: Vec<PathBuf>,
+
+    /// Print decrypted secret values instead of redaction tokens (for disaster recovery).
+    #[arg(long, global = true, env = "FLUXSIM_SHOW_SECRETS")]
+    pub show_secrets: bool,
+
+    /// Key for the secret redaction tokens, so tokens match across machines (e.g. a CI secret).
+    /// Default: a random key kept in the cache folder.
+    #[arg(long, global = true, value_name = "KEY", env = "FLUXSIM_REDACTION_KEY", hide_env_values = true)]
+    pub redaction_key: Option<String>,
+
+    /// The kustomize program to run, e.g. "kustomize" or "kubectl kustomize" (default: kustomize
+    /// on PATH, else kubectl kustomize).
+    #[arg(long, global = true, value_name = "CMD", env = "FLUXSIM_KUSTOMIZE")]
+    pub kustomize: Option<String>,
+
+    /// The helm program to run.
+    #[arg(long, global = true, value_name = "CMD", env = "FLUXSIM_HELM")]
+    pub helm: Option<String>,
+
+    /// Persistent caches (default: the user's cache folder, fluxsim/).
+    #[arg(long, global = true, value_name = "DIR", env = "FLUXSIM_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Never use the network; charts only from the cache.
+    #[arg(long, global = true, env = "FLUXSIM_OFFLINE")]
+    pub offline: bool,
+
+    /// Parallel subprocesses (default: number of cores).
+    #[arg(short, long, global = true, value_name = "N", env = "FLUXSIM_JOBS")]
+    pub jobs: Option<usize>,
+
+    /// Kubernetes version passed to helm (.Capabilities.KubeVersion).
+    #[arg(long, global = true, value_name = "V", env = "FLUXSIM_KUBE_VERSION")]
+    pub kube_version: Option<String>,
+
+    /// API versions passed to helm (.Capabilities.APIVersions), comma separated.
+    #[arg(
+        long,
+        global = true,
+        value_name = "LIST",
+        env = "FLUXSIM_API_VERSIONS",
+        value_delimiter = ','
+    )]
+    pub api_versions: Vec<String>,
+
+    /// Fail on variables that are not defined (default true, as in Flux 2.9+).
+    #[arg(long, global = true, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true",
+          default_value = "true", env = "FLUXSIM_STRICT_SUBSTITUTION")]
+    pub strict_substitution: bool,
+
+    /// Write run statistics (wall time, summed subprocess time, jobs, counts) as JSON to FILE;
+    /// used by scripts/bench.sh.
+    #[arg(long, global = true, value_name = "FILE", env = "FLUXSIM_STATS_FILE")]
+    pub stats_file: Option<PathBuf>,
+
+    /// No progress bar.
+    #[arg(long, global = true, env = "FLUXSIM_NO_PROGRESS")]
+    pub no_progress: bool,
+
+    /// Less output on stderr.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// More detail on stderr.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List discovered objects with their status.
+    Get {
+        #[command(subcommand)]
+        what: GetWhat,
+    },
+    /// Render everything (or one owner) to stdout, or write a snapshot with --output-dir.
+    Build(BuildArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum GetWhat {
+    /// Flux Kustomizations.
+    #[command(alias = "kustomizations", alias = "kustomization")]
+    Ks(GetArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct GetArgs {
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = GetFormat::Table)]
+    pub output: GetFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GetFormat {
+    Table,
+    Yaml,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct BuildArgs {
+    /// What to build: all (default), or `ks NAME`.
+    #[command(subcommand)]
+    pub what: Option<BuildWhat>,
+
+    /// Write the snapshot here: a folder per Kustomization, a file per object, an index.yaml.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub output_dir: Option<PathBuf>,
+
+    /// Output format on stdout.
+    #[arg(short, long, value_enum, default_value_t = BuildFormat::Yaml, global = true)]
+    pub output: BuildFormat,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BuildWhat {
+    /// Everything.
+    All,
+    /// One Flux Kustomization's objects. NAME or NAMESPACE/NAME.
+    Ks { name: String },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BuildFormat {
+    Yaml,
+    Json,
+}

@@ -1,0 +1,308 @@
+//! Reconciles the whole cluster: every Flux Kustomization, discovered as builds produce them,
+//! built in parallel as soon as its inputs exist.
+//!
+//! A Kustomization's inputs are its parent's output (which contains it) and the objects its
+//! `postBuild.substituteFrom` reads. When nothing runs and nothing is ready, the objects still
+//! awaited do not exist anywhere; the waiting builds go ahead and report them missing. Results are
+//! kept by name, so nothing about the output depends on scheduling.
+
+use crate::build::{BuildContext, BuildOutput, build_kustomization};
+use crate::discover::Discovery;
+use crate::flux::{self, Kustomization, NamespacedName};
+use crate::object::{self, ObjectKey};
+use crate::postbuild::{self, VarLookup};
+use crate::sources::Sources;
+use crate::substitute::RefKind;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::task::JoinSet;
+
+pub struct EngineOptions {
+    pub progress: bool,
+}
+
+/// One reconciled Flux Kustomization.
+#[derive(Debug)]
+pub struct KsNode {
+    pub ks: Kustomization,
+    /// The Kustomization whose output contains this one (None for the root).
+    pub parent: Option<NamespacedName>,
+    /// Repository file the Kustomization object came from, when known.
+    pub file: Option<String>,
+    pub synthetic: bool,
+    pub outcome: Outcome,
+    /// Wall time of this build (including waiting for a subprocess slot).
+    pub elapsed: Duration,
+}
+
+#[derive(Debug)]
+pub enum Outcome {
+    Rendered(Box<BuildOutput>),
+    /// The source is not available offline: nothing to build (not a failure of the repository).
+    SourceUnavailable(String),
+    Failed(String),
+}
+
+impl Outcome {
+    pub fn output(&self) -> Option<&BuildOutput> {
+        match self {
+            Outcome::Rendered(o) => Some(o),
+            _ => None,
+        }
+    }
+}
+
+/// The reconciled cluster.
+#[derive(Debug, Default)]
+pub struct ClusterRender {
+    pub kustomizations: BTreeMap<NamespacedName, KsNode>,
+    /// Problems that are not about a single Kustomization's build (duplicate Flux objects).
+    pub problems: Vec<String>,
+    pub wall_time: Duration,
+    pub kustomize_time: Duration,
+}
+
+type Done = (NamespacedName, Outcome, Duration);
+
+struct Pending {
+    node: KsNode,
+    refs: Vec<(RefKind, String)>,
+    force: bool,
+}
+
+pub async fn reconcile(
+    discovery: &Discovery,
+    sources: Arc<Sources>,
+    ctx: Arc<BuildContext>,
+    opts: &EngineOptions,
+) -> ClusterRender {
+    let started = Instant::now();
+    let progress = progress_bar(opts.progress);
+    let mut render = ClusterRender::default();
+    let mut pending: BTreeMap<NamespacedName, Pending> = BTreeMap::new();
+    let mut vars_index: HashMap<(String, String, String), Value> = HashMap::new();
+    let mut running: JoinSet<Done> = JoinSet::new();
+    let mut in_flight: BTreeMap<NamespacedName, KsNode> = BTreeMap::new();
+
+    let root = KsNode {
+        ks: discovery.root.clone(),
+        parent: None,
+        file: None,
+        synthetic: discovery.synthetic,
+        outcome: Outcome::Failed(String::new()),
+        elapsed: Duration::ZERO,
+    };
+    enqueue(&mut pending, root, &progress);
+
+    loop {
+        let ready: Vec<NamespacedName> = pending
+            .iter()
+            .filter(|(_, p)| {
+                p.force
+                    || p.refs
+                        .iter()
+                        .all(|r| vars_index.contains_key(&key(&p.node.ks, r)))
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in ready {
+            let Some(p) = pending.remove(&id) else {
+                continue;
+            };
+            if matches!(&p.node.outcome, Outcome::Failed(m) if !m.is_empty()) {
+                progress.inc(1);
+                render.kustomizations.insert(id, p.node);
+                continue;
+            }
+            let lookup = lookup_for(&p, &vars_index);
+            let ks = p.node.ks.clone();
+            in_flight.insert(id.clone(), p.node);
+            let (sources, ctx) = (sources.clone(), ctx.clone());
+            running.spawn(async move {
+                let t = Instant::now();
+                let outcome = build_one(&ks, &sources, &ctx, &lookup).await;
+                (ks.id.clone(), outcome, t.elapsed())
+            });
+        }
+        if running.is_empty() {
+            if pending.is_empty() {
+                break;
+            }
+            // Quiescence: whatever is still awaited is produced by nobody.
+            pending.values_mut().for_each(|p| p.force = true);
+            continue;
+        }
+        let Some(joined) = running.join_next().await else {
+            break;
+        };
+        let (id, outcome, elapsed) = match joined {
+            Ok(done) => done,
+            Err(e) => {
+                render
+                    .problems
+                    .push(format!("internal error in a build task: {e}"));
+                continue;
+            }
+        };
+        let Some(mut node) = in_flight.remove(&id) else {
+            continue;
+        };
+        node.elapsed = elapsed;
+        node.outcome = outcome;
+        progress.inc(1);
+        progress.set_message(id.to_string());
+        if let Outcome::Rendered(out) = &node.outcome {
+            render.kustomize_time += out.kustomize_time;
+            index_vars(out, &mut vars_index);
+            for (obj, file) in out.objects.iter().zip(&out.files) {
+                if !flux::is_kustomization(obj) {
+                    continue;
+                }
+                let child_id = NamespacedName::of(obj);
+                if child_id == node.ks.id {
+                    continue; // the sync Kustomization reconciles itself
+                }
+                if pending.contains_key(&child_id)
+                    || in_flight.contains_key(&child_id)
+                    || render.kustomizations.contains_key(&child_id)
+                {
+                    render.problems.push(format!(
+                        "Kustomization {child_id} is produced more than once (again by {id}); the first one is used"
+                    ));
+                    continue;
+                }
+                enqueue(&mut pending, child_node(obj, &id, file.clone()), &progress);
+            }
+        }
+        render.kustomizations.insert(id, node);
+    }
+    progress.finish_and_clear();
+    render.wall_time = started.elapsed();
+    render
+}
+
+fn child_node(obj: &Value, parent: &NamespacedName, file: Option<String>) -> KsNode {
+    let (ks, outcome) = match Kustomization::from_object(obj) {
+        Ok(ks) if ks.id.namespace.is_empty() => (
+            ks,
+            Some(Outcome::Failed(format!(
+                "Kustomization/{} namespace not specified (it has no metadata.namespace and no targetNamespace sets one)",
+                object::name(obj)
+            ))),
+        ),
+        Ok(ks) => (ks, None),
+        Err(e) => (
+            Kustomization {
+                id: NamespacedName::of(obj),
+                spec: Default::default(),
+                object: obj.clone(),
+            },
+            Some(Outcome::Failed(e)),
+        ),
+    };
+    KsNode {
+        ks,
+        parent: Some(parent.clone()),
+        file,
+        synthetic: false,
+        outcome: outcome.unwrap_or(Outcome::Failed(String::new())),
+        elapsed: Duration::ZERO,
+    }
+}
+
+fn enqueue(pending: &mut BTreeMap<NamespacedName, Pending>, node: KsNode, progress: &ProgressBar) {
+    progress.inc_length(1);
+    // A node that failed to decode is finished already; it still goes through the loop so
+    // that it is recorded in order, with no build.
+    let refs = postbuild::references(&node.ks)
+        .into_iter()
+        .map(|r| (r.kind, r.name))
+        .collect();
+    let force = matches!(&node.outcome, Outcome::Failed(m) if !m.is_empty());
+    pending.insert(node.ks.id.clone(), Pending { node, refs, force });
+}
+
+async fn build_one(
+    ks: &Kustomization,
+    sources: &Sources,
+    ctx: &BuildContext,
+    lookup: &VarLookup,
+) -> Outcome {
+    if ks.id.namespace.is_empty() || ks.object.get("kind").is_none() {
+        return Outcome::Failed("invalid Kustomization".into());
+    }
+    let tree = match sources.tree(&ks.source()) {
+        Ok(t) => t,
+        Err(e @ crate::sources::SourceError::NotAvailable(..)) => {
+            return Outcome::SourceUnavailable(e.to_string());
+        }
+        Err(e) => return Outcome::Failed(e.to_string()),
+    };
+    match build_kustomization(ctx, ks, tree, lookup).await {
+        Ok(out) => Outcome::Rendered(Box::new(out)),
+        Err(e) => Outcome::Failed(e.to_string()),
+    }
+}
+
+fn kind_name(kind: &RefKind) -> &'static str {
+    match kind {
+        RefKind::ConfigMap => "ConfigMap",
+        RefKind::Secret => "Secret",
+    }
+}
+
+fn key(ks: &Kustomization, r: &(RefKind, String)) -> (String, String, String) {
+    (
+        kind_name(&r.0).to_string(),
+        ks.id.namespace.clone(),
+        r.1.clone(),
+    )
+}
+
+fn index_vars(out: &BuildOutput, index: &mut HashMap<(String, String, String), Value>) {
+    for obj in &out.objects {
+        let k = ObjectKey::of(obj);
+        if k.group.is_empty()
+            && (k.kind == "ConfigMap" || k.kind == "Secret")
+            && !k.namespace.is_empty()
+        {
+            index
+                .entry((k.kind, k.namespace, k.name))
+                .or_insert_with(|| obj.clone());
+        }
+    }
+}
+
+/// A lookup over the substituteFrom objects this build reads, frozen when it starts.
+fn lookup_for(p: &Pending, index: &HashMap<(String, String, String), Value>) -> VarLookup {
+    let found: HashMap<(String, String), Value> = p
+        .refs
+        .iter()
+        .filter_map(|r| {
+            let k = key(&p.node.ks, r);
+            index.get(&k).map(|v| ((k.0, k.2), v.clone()))
+        })
+        .collect();
+    Arc::new(move |kind: &RefKind, name: &str| {
+        found
+            .get(&(kind_name(kind).to_string(), name.to_string()))
+            .cloned()
+    })
+}
+
+fn progress_bar(enabled: bool) -> ProgressBar {
+    if !enabled {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} building {pos}/{len} Kustomizations [{elapsed}] {wide_msg}",
+    ) {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}

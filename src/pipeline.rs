@@ -1,0 +1,100 @@
+//! The whole run, as a library call: discover → sources → reconcile → analyze.
+//! The CLI, the tests and the benchmarks all go through here.
+
+use crate::build::BuildContext;
+use crate::decrypt::DecryptContext;
+use crate::discover::{self, Discovery};
+use crate::engine::{self, ClusterRender, EngineOptions};
+use crate::graph::{self, Analysis};
+use crate::kustomize::KustomizeCommand;
+use crate::redact::Redactor;
+use crate::sources::{SourceKey, Sources};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Settings of a run, resolved from flags and environment by the CLI.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    pub path: PathBuf,
+    pub repo_root: Option<PathBuf>,
+    pub sources: HashMap<(String, String), PathBuf>,
+    pub kustomize: Option<String>,
+    pub jobs: usize,
+    pub strict_substitution: bool,
+    pub progress: bool,
+    pub cache_dir: PathBuf,
+    pub age_key_files: Vec<PathBuf>,
+    /// Fixed key for redaction tokens (default: a random key kept in `cache_dir`).
+    pub redaction_key: Option<String>,
+}
+
+/// Problems that stop a run before anything is built (exit status 2).
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("{0}")]
+    Discover(#[from] discover::DiscoverError),
+    #[error("{0}")]
+    Kustomize(#[from] crate::kustomize::KustomizeError),
+    #[error("{0}")]
+    Keys(String),
+}
+
+pub struct Run {
+    pub discovery: Discovery,
+    pub render: ClusterRender,
+    pub analysis: Analysis,
+    pub redactor: Redactor,
+}
+
+impl Run {
+    /// Kustomizations that exist in the repository (the synthetic sync of `--path` excluded).
+    pub fn real_kustomizations(&self) -> impl Iterator<Item = &crate::engine::KsNode> {
+        self.render.kustomizations.values().filter(|n| !n.synthetic)
+    }
+
+    pub fn has_failures(&self) -> bool {
+        self.analysis.status.values().any(|s| s.is_failure()) || !self.render.problems.is_empty()
+    }
+}
+
+pub async fn run(opts: &RunOptions) -> Result<Run, SetupError> {
+    let discovery = discover::discover(&opts.path, opts.repo_root.as_deref())?;
+    let kustomize = KustomizeCommand::resolve(opts.kustomize.as_deref())?;
+    let decrypt = DecryptContext::load(&opts.age_key_files).map_err(SetupError::Keys)?;
+    let bootstrap = SourceKey::of(&discovery.root.source());
+    let sources = Arc::new(Sources::new(
+        bootstrap,
+        discovery.repo_root.clone(),
+        opts.sources.clone(),
+    ));
+    let scratch = opts.cache_dir.join("tmp");
+    let scratch = std::fs::create_dir_all(&scratch).ok().map(|_| scratch);
+    let ctx = Arc::new(BuildContext {
+        kustomize,
+        strict_substitution: opts.strict_substitution,
+        decrypt: Arc::new(decrypt),
+        scratch,
+        subprocess_slots: Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1))),
+    });
+    let engine_opts = EngineOptions {
+        progress: opts.progress,
+    };
+    let render = engine::reconcile(&discovery, sources, ctx, &engine_opts).await;
+    let analysis = graph::analyze(&render);
+    let mut redactor = match &opts.redaction_key {
+        Some(k) => Redactor::new(k.as_bytes().to_vec()),
+        None => Redactor::with_key_in(&opts.cache_dir),
+    };
+    for node in render.kustomizations.values() {
+        if let Some(out) = node.outcome.output() {
+            redactor.add_values(out.vars.secret_values.iter().cloned());
+        }
+    }
+    Ok(Run {
+        discovery,
+        render,
+        analysis,
+        redactor,
+    })
+}

@@ -1,0 +1,188 @@
+//! The postBuild stage of one Kustomization: load its variables, substitute every object, and
+//! record which variables were defined and used (for the plan checks and secret redaction).
+
+use crate::flux::Kustomization;
+use crate::substitute::{self, PostBuild, RefKind, Variables};
+use indexmap::IndexMap;
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// Finds a `substituteFrom` object in the Kustomization's namespace.
+pub type VarLookup = Arc<dyn Fn(&RefKind, &str) -> Option<Value> + Send + Sync>;
+
+/// Where a variable's value came from, without the value.
+#[derive(Clone, Debug, Serialize)]
+pub struct VarOrigin {
+    pub source: String,
+    pub digest: String,
+}
+
+/// What substitution saw: variables available, variables referenced, and secret values used.
+#[derive(Clone, Debug, Default)]
+pub struct VarsReport {
+    pub substituted: bool,
+    pub defined: IndexMap<String, VarOrigin>,
+    pub used: BTreeSet<String>,
+    /// Plain values of variables that came from Secrets (kept for redaction, never printed).
+    pub secret_values: Vec<String>,
+    /// Things fluxsim could not know offline, reported on the Kustomization.
+    pub warnings: Vec<String>,
+}
+
+/// The `substituteFrom` references of a Kustomization (empty without postBuild).
+pub fn references(ks: &Kustomization) -> Vec<substitute::VarRef> {
+    match PostBuild::from_kustomization(&ks.object) {
+        Ok(Some(pb)) => pb.substitute_from,
+        _ => Vec::new(),
+    }
+}
+
+/// Substitutes every object of a build in place, as kustomize-controller does.
+pub fn substitute_all(
+    objects: &mut [Value],
+    ks: &Kustomization,
+    lookup: &VarLookup,
+    strict: bool,
+) -> Result<VarsReport, String> {
+    let Some(mut pb) = PostBuild::from_kustomization(&ks.object).map_err(|e| e.to_string())? else {
+        return Ok(VarsReport::default());
+    };
+    // A reference rendered by no Kustomization may still exist in the cluster (created by a
+    // bootstrap script or at run time); Flux would read it, we cannot. Report it, go on without it.
+    let mut warnings = Vec::new();
+    let mut unknown_sources = false;
+    for r in pb.substitute_from.iter_mut() {
+        if !r.optional && lookup(&r.kind, &r.name).is_none() {
+            warnings.push(format!(
+                "substituteFrom {} {}/{} is not rendered by any Kustomization (created outside the repository?); \
+                 variables only it defines are left unsubstituted",
+                r.kind, ks.id.namespace, r.name
+            ));
+            r.optional = true;
+            unknown_sources = true;
+        }
+    }
+    let mut vars =
+        substitute::load_variables(&pb, &|kind, name| lookup(kind, name)).map_err(|e| {
+            // Flux loads variables inside its per-object step, so its message names an object.
+            let first = objects
+                .first()
+                .map(substitute::object_id)
+                .unwrap_or_default();
+            format!("post build failed for '{first}': {e}")
+        })?;
+    if unknown_sources {
+        let mut bare = BTreeSet::new();
+        objects.iter().for_each(|o| collect(o, &mut bare, true));
+        bare.retain(|n| !vars.contains_key(n));
+        for name in bare {
+            let value = format!("${{{name}}}");
+            vars.insert(
+                name,
+                substitute::Var {
+                    value,
+                    from_secret: false,
+                },
+            );
+        }
+    }
+    let mut report = VarsReport {
+        warnings,
+        defined: origins(&pb, &vars),
+        secret_values: vars
+            .values()
+            .filter(|v| v.from_secret && !v.value.is_empty())
+            .map(|v| v.value.clone())
+            .collect(),
+        ..Default::default()
+    };
+    for obj in objects.iter() {
+        collect(obj, &mut report.used, false);
+    }
+    if !substitute::should_substitute(&pb, &vars) {
+        return Ok(report);
+    }
+    report.substituted = true;
+    for obj in objects.iter_mut() {
+        *obj = substitute::substitute_object(obj, &vars, strict).map_err(|e| e.to_string())?;
+    }
+    Ok(report)
+}
+
+fn origins(pb: &PostBuild, vars: &Variables) -> IndexMap<String, VarOrigin> {
+    let mut out = IndexMap::new();
+    for (name, var) in vars {
+        let source = if pb.substitute.contains_key(name) {
+            "inline".to_string()
+        } else if var.from_secret {
+            "Secret".to_string()
+        } else {
+            "ConfigMap".to_string()
+        };
+        let digest = hex::encode(&Sha256::digest(var.value.as_bytes())[..6]);
+        out.insert(name.clone(), VarOrigin { source, digest });
+    }
+    out
+}
+
+/// `${NAME...}` references in string scalars and keys (`$${...}` escapes excluded); with
+/// `bare_only`, only plain `${NAME}` (no default or operation).
+fn collect(v: &Value, used: &mut BTreeSet<String>, bare_only: bool) {
+    match v {
+        Value::String(s) => scan(s, used, bare_only),
+        Value::Array(a) => a.iter().for_each(|x| collect(x, used, bare_only)),
+        Value::Object(m) => {
+            for (k, x) in m {
+                scan(k, used, bare_only);
+                collect(x, used, bare_only);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn scan(s: &str, used: &mut BTreeSet<String>, bare_only: bool) {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i + 1 < b.len() {
+        if b[i] == b'$' && b[i + 1] == b'$' {
+            i += 2;
+            continue;
+        }
+        if b[i] == b'$' && b[i + 1] == b'{' {
+            let start = i + 2;
+            let mut end = start;
+            while end < b.len() && (b[end] == b'_' || b[end].is_ascii_alphanumeric()) {
+                end += 1;
+            }
+            let closed = b.get(end) == Some(&b'}');
+            if end > start && !b[start].is_ascii_digit() && (closed || !bare_only) {
+                used.insert(s[start..end].to_string());
+            }
+            i = end;
+            continue;
+        }
+        i += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_used_variables() {
+        let mut used = BTreeSet::new();
+        scan("a ${A} $${B} ${C:=x} ${D:-${E}} $F ${1}", &mut used, false);
+        assert_eq!(
+            used.into_iter().collect::<Vec<_>>(),
+            vec!["A", "C", "D", "E"]
+        );
+        let mut bare = BTreeSet::new();
+        scan("a ${A} $${B} ${C:=x} ${D:-${E}} $F ${1}", &mut bare, true);
+        assert_eq!(bare.into_iter().collect::<Vec<_>>(), vec!["A", "E"]);
+    }
+}

@@ -1,0 +1,170 @@
+//! Human and machine views of a run: the `get ks` table and JSON, and the end-of-run summary.
+
+use crate::graph::Status;
+use crate::pipeline::Run;
+use crate::snapshot;
+use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
+use serde_json::{Value, json};
+
+/// One row per Kustomization (synthetic root excluded), in output order.
+pub fn kustomization_rows(run: &Run) -> Vec<Value> {
+    snapshot::ordered(run)
+        .filter(|(_, n)| !n.synthetic)
+        .map(|(id, n)| {
+            let status = run
+                .analysis
+                .status
+                .get(id)
+                .cloned()
+                .unwrap_or(Status::Rendered);
+            json!({
+                "name": id.name,
+                "namespace": id.namespace,
+                "path": n.ks.spec.path,
+                "source": crate::flux::source_display(&n.ks.source()),
+                "parent": n.parent.as_ref().map(|p| p.to_string()),
+                "file": n.file,
+                "dependsOn": n.ks.dependencies().iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+                "status": status.label(),
+                "message": status.message(),
+                "objects": n.outcome.output().map_or(0, |o| o.objects.len()),
+            })
+        })
+        .collect()
+}
+
+pub fn kustomization_table(run: &Run, color: bool) -> String {
+    let mut t = Table::new();
+    t.load_preset(presets::NOTHING)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(["NAMESPACE", "NAME", "PATH", "OBJECTS", "STATUS", "MESSAGE"]);
+    for row in kustomization_rows(run) {
+        let status = row["status"].as_str().unwrap_or("");
+        let mut status_cell = Cell::new(status);
+        if color {
+            status_cell = status_cell.fg(match status {
+                "rendered" => Color::Green,
+                "failed" => Color::Red,
+                _ => Color::Yellow,
+            });
+        }
+        t.add_row(vec![
+            Cell::new(row["namespace"].as_str().unwrap_or("")),
+            Cell::new(row["name"].as_str().unwrap_or("")),
+            Cell::new(row["path"].as_str().unwrap_or("")),
+            Cell::new(row["objects"].to_string()),
+            status_cell,
+            Cell::new(first_line(row["message"].as_str().unwrap_or(""))),
+        ]);
+    }
+    let mut s = t.to_string();
+    // comfy-table pads the first column with a leading space in the NOTHING preset.
+    s = s
+        .lines()
+        .map(|l| l.strip_prefix(' ').unwrap_or(l).trim_end())
+        .collect::<Vec<_>>()
+        .join("\n");
+    s.push('\n');
+    s
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
+}
+
+/// Counts of Kustomizations per status (synthetic root excluded).
+pub struct Counts {
+    pub total: usize,
+    pub rendered: usize,
+    pub failed: usize,
+    pub blocked: usize,
+    pub unavailable: usize,
+    pub objects: usize,
+}
+
+pub fn counts(run: &Run) -> Counts {
+    let mut c = Counts {
+        total: 0,
+        rendered: 0,
+        failed: 0,
+        blocked: 0,
+        unavailable: 0,
+        objects: 0,
+    };
+    for n in run.real_kustomizations() {
+        c.total += 1;
+        c.objects += n.outcome.output().map_or(0, |o| o.objects.len());
+        match run.analysis.status.get(&n.ks.id) {
+            Some(Status::Failed(_)) => c.failed += 1,
+            Some(Status::Blocked(_)) => c.blocked += 1,
+            Some(Status::Unavailable(_)) => c.unavailable += 1,
+            _ => c.rendered += 1,
+        }
+    }
+    c
+}
+
+/// The end-of-run summary for stderr: one line of counts, then each problem with its cause.
+pub fn summary(run: &Run, color: bool) -> String {
+    let c = counts(run);
+    let paint = |s: String, code: &str| {
+        if color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s
+        }
+    };
+    let mut out = String::new();
+    for (id, n) in snapshot::ordered(run) {
+        let Some(status) = run.analysis.status.get(id) else {
+            continue;
+        };
+        if matches!(status, Status::Rendered) {
+            continue;
+        }
+        let where_ = n
+            .file
+            .as_deref()
+            .map(|f| format!(" ({f})"))
+            .unwrap_or_default();
+        let label = match status {
+            Status::Failed(_) => paint("✗ failed".into(), "31"),
+            Status::Blocked(_) => paint("⊘ blocked".into(), "33"),
+            _ => paint("? unavailable".into(), "33"),
+        };
+        out.push_str(&format!(
+            "{label} Kustomization {id}{where_}: {}\n",
+            status.message()
+        ));
+    }
+    for p in &run.render.problems {
+        out.push_str(&format!("{} {p}\n", paint("✗".into(), "31")));
+    }
+    for n in run.render.kustomizations.values() {
+        for w in n
+            .outcome
+            .output()
+            .map(|o| o.warnings.as_slice())
+            .unwrap_or_default()
+        {
+            out.push_str(&format!(
+                "{} Kustomization {}: {w}\n",
+                paint("!".into(), "33"),
+                n.ks.id
+            ));
+        }
+    }
+    let line = format!(
+        "{} of {} Kustomizations rendered ({} objects); {} failed, {} blocked, {} unavailable offline; {:.2}s",
+        c.rendered,
+        c.total,
+        c.objects,
+        c.failed,
+        c.blocked,
+        c.unavailable,
+        run.render.wall_time.as_secs_f64()
+    );
+    out.push_str(&line);
+    out.push('\n');
+    out
+}
