@@ -1,54 +1,266 @@
 //! The decryption stage of a Kustomization build: SOPS files before kustomize runs, and
 //! SOPS-encrypted objects after, as kustomize-controller's decryptor does.
+//!
+//! An object we have no key for is still rendered, with placeholders instead of values, and
+//! reported; a wrong or tampered file is an error. Every decrypted value is remembered so that
+//! redaction can keep it out of every output.
 
 use crate::flux::NamespacedName;
+use crate::kustomize::generate::find_kustomization_file;
 use crate::object;
+use crate::sops::{self, FileFormat, Keyring, SopsError};
+use crate::workspace::replace_file;
+use crate::yaml;
 use serde_json::Value;
-use std::path::Path;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+const DECRYPT_ANNOTATION: &str = "kustomize.toolkit.fluxcd.io/decrypt";
+/// Flux decrypts source files up to this size.
+const MAX_ENCRYPTED_FILE: u64 = 5 << 20;
 
 /// Keys and policy for decryption, shared by every build of a run.
 #[derive(Default)]
-pub struct DecryptContext {}
+pub struct DecryptContext {
+    pub keys: Keyring,
+}
 
 impl DecryptContext {
-    /// Loads age identities from the given files and the SOPS environment variables.
-    pub fn load(_files: &[std::path::PathBuf]) -> Result<DecryptContext, String> {
-        Ok(DecryptContext {})
+    /// Loads age identities from `--age-key-file`s, `SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE` and the
+    /// sops default key file.
+    pub fn load(files: &[PathBuf]) -> Result<DecryptContext, String> {
+        let keys = Keyring::load(files, &|k| std::env::var(k).ok()).map_err(|e| e.to_string())?;
+        Ok(DecryptContext { keys })
     }
 }
 
-const DECRYPT_ANNOTATION: &str = "kustomize.toolkit.fluxcd.io/decrypt";
-
-/// Decrypts encrypted files that the kustomization in `dir` reads (secretGenerator, patches).
-pub fn decrypt_sources(
-    _ctx: &DecryptContext,
-    _dir: &Path,
-    _root: &Path,
-) -> Result<Vec<String>, String> {
-    Ok(Vec::new())
+/// What decrypting one object produced besides the object.
+#[derive(Debug, Default)]
+pub struct ObjectDecryption {
+    pub warning: Option<String>,
+    /// Plain values that were encrypted (for redaction).
+    pub secret_values: Vec<String>,
 }
 
-/// Decrypts one built object in place. Returns a warning when the object could not be decrypted
-/// but is still rendered (with placeholders).
+/// `DecryptSources`: decrypts, in the private copy, the files the kustomization in `dir` (and
+/// the local folders it includes) read through secretGenerator and patches.
+pub fn decrypt_sources(
+    ctx: &DecryptContext,
+    dir: &Path,
+    root: &Path,
+) -> Result<Vec<String>, String> {
+    let mut warnings = Vec::new();
+    let mut seen = BTreeSet::new();
+    visit(ctx, dir, root, &mut seen, &mut warnings)
+        .map_err(|e| format!("error decrypting sources: {e}"))?;
+    Ok(warnings)
+}
+
+fn visit(
+    ctx: &DecryptContext,
+    dir: &Path,
+    root: &Path,
+    seen: &mut BTreeSet<PathBuf>,
+    warnings: &mut Vec<String>,
+) -> Result<(), String> {
+    if !seen.insert(dir.to_path_buf()) {
+        return Ok(());
+    }
+    let Some(file) = find_kustomization_file(dir) else {
+        return Ok(());
+    };
+    let text = std::fs::read_to_string(&file).map_err(|e| e.to_string())?;
+    let kus = yaml::parse_one(&text).map_err(|e| e.to_string())?;
+    let list = |key: &str| -> Vec<Value> {
+        kus.get(key)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let strings = |v: &Value, key: &str| -> Vec<String> {
+        v.get(key)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for generator in list("secretGenerator") {
+        for entry in strings(&generator, "files") {
+            let (key, path) = entry.split_once('=').unwrap_or((&entry, &entry));
+            let format = sops::format_for_path(key);
+            decrypt_file_in_place(ctx, &dir.join(path), format, root, warnings)?;
+        }
+        for env in strings(&generator, "envs") {
+            let format = match sops::format_for_path(&env) {
+                FileFormat::Binary => FileFormat::Dotenv,
+                f => f,
+            };
+            decrypt_file_in_place(ctx, &dir.join(&env), format, root, warnings)?;
+        }
+    }
+    for patch in list("patches") {
+        if let Some(p) = patch.get("path").and_then(Value::as_str) {
+            let format = sops::format_for_path(p);
+            decrypt_file_in_place(ctx, &dir.join(p), format, root, warnings)?;
+        }
+    }
+    for key in ["resources", "components"] {
+        for entry in list(key) {
+            let Some(p) = entry.as_str() else { continue };
+            if p.contains("://") {
+                continue;
+            }
+            let sub = dir.join(p);
+            if sub.is_dir() && sub.starts_with(root) {
+                visit(ctx, &sub, root, seen, warnings)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn decrypt_file_in_place(
+    ctx: &DecryptContext,
+    path: &Path,
+    format: FileFormat,
+    root: &Path,
+    warnings: &mut Vec<String>,
+) -> Result<(), String> {
+    let shown = crate::kustomize::generate::display(path, root);
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(()); // kustomize reports missing files itself
+    };
+    if !meta.is_file() || meta.len() > MAX_ENCRYPTED_FILE {
+        return Ok(());
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("{shown}: {e}"))?;
+    let marker = sops::marker_bytes(format);
+    if !bytes.windows(marker.len()).any(|w| w == marker) {
+        return Ok(());
+    }
+    match sops::decrypt_file(&bytes, format, format, &ctx.keys) {
+        Ok(out) => {
+            warnings.extend(out.warnings.into_iter().map(|w| format!("{shown}: {w}")));
+            replace_file(path, &out.bytes).map_err(|e| format!("{shown}: {e}"))
+        }
+        Err(e @ (SopsError::NoMatchingKey { .. } | SopsError::UnsupportedKeyType { .. })) => {
+            // Without a key the file stays encrypted; kustomize still builds, values unknown.
+            warnings.push(format!("{shown}: {e}"));
+            Ok(())
+        }
+        Err(e) => Err(format!("{shown}: {e}")),
+    }
+}
+
+/// `DecryptResource` for one built object, in place.
 pub fn decrypt_object(
-    _ctx: &DecryptContext,
+    ctx: &DecryptContext,
     obj: &mut Value,
     decryption: bool,
     _ks: &NamespacedName,
-) -> Result<Option<String>, String> {
-    if annotation_disabled(obj) || !has_sops_mac(obj) {
-        return Ok(None);
+) -> Result<ObjectDecryption, String> {
+    let mut result = ObjectDecryption::default();
+    if annotation_disabled(obj) {
+        return Ok(result);
     }
-    if !decryption {
-        if object::kind(obj) == "Secret" && object::api_version(obj) == "v1" {
-            return Err(format!(
-                "{} is SOPS encrypted, configuring decryption is required for this secret to be reconciled",
-                object::ObjectKey::of(obj)
-            ));
+    let is_secret = object::kind(obj) == "Secret" && object::api_version(obj) == "v1";
+    let key = object::ObjectKey::of(obj);
+    if sops::is_encrypted(obj) {
+        if !decryption {
+            if is_secret {
+                return Err(format!(
+                    "{key} is SOPS encrypted, configuring decryption is required for this secret to be reconciled"
+                ));
+            }
+            return Ok(result);
         }
-        return Ok(None);
+        match sops::decrypt_document(obj, &ctx.keys) {
+            Ok(d) => {
+                collect_plain(obj, &d.value, &mut result.secret_values);
+                result.warning = d.warnings.first().map(|w| format!("{key}: {w}"));
+                *obj = d.value;
+            }
+            Err(e @ (SopsError::NoMatchingKey { .. } | SopsError::UnsupportedKeyType { .. })) => {
+                let (placeholder, _) = sops::placeholder_document(obj);
+                *obj = placeholder;
+                result.warning = Some(format!("{key} {e}"));
+            }
+            Err(e) => {
+                return Err(format!(
+                    "decryption failed for '{}': {e}",
+                    object::flux_resource_id(obj)
+                ));
+            }
+        }
+        return Ok(result);
     }
-    Ok(None)
+    if is_secret && decryption {
+        match sops::decrypt_secret_data(obj, &ctx.keys) {
+            Ok(Some(v)) => {
+                collect_plain(obj, &v, &mut result.secret_values);
+                *obj = v;
+            }
+            Ok(None) => {}
+            Err(e @ (SopsError::NoMatchingKey { .. } | SopsError::UnsupportedKeyType { .. })) => {
+                result.warning = Some(format!("{key} {e}"));
+            }
+            Err(e) => {
+                return Err(format!(
+                    "decryption failed for '{}': {e}",
+                    object::flux_resource_id(obj)
+                ));
+            }
+        }
+    }
+    Ok(result)
+}
+
+/// The plain values at every place where the encrypted document differs from the decrypted
+/// one (values that were encrypted). Secret data values are base64-decoded too.
+fn collect_plain(before: &Value, after: &Value, out: &mut Vec<String>) {
+    match (before, after) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, vb) in b {
+                match a.get(k) {
+                    Some(va) => collect_plain(va, vb, out),
+                    None => collect_all(vb, out),
+                }
+            }
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            for (i, vb) in b.iter().enumerate() {
+                match a.get(i) {
+                    Some(va) => collect_plain(va, vb, out),
+                    None => collect_all(vb, out),
+                }
+            }
+        }
+        (a, b) if a != b => collect_all(b, out),
+        _ => {}
+    }
+}
+
+fn collect_all(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => {
+            use base64::Engine;
+            if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(s.trim())
+                && let Ok(text) = String::from_utf8(bytes)
+                && !text.is_empty()
+            {
+                out.push(text);
+            }
+            out.push(s.clone());
+        }
+        Value::Number(n) => out.push(n.to_string()),
+        Value::Bool(b) => out.push(b.to_string()),
+        Value::Array(a) => a.iter().for_each(|x| collect_all(x, out)),
+        Value::Object(m) => m.values().for_each(|x| collect_all(x, out)),
+        Value::Null => {}
+    }
 }
 
 fn annotation_disabled(obj: &Value) -> bool {
@@ -58,8 +270,30 @@ fn annotation_disabled(obj: &Value) -> bool {
         .is_some_and(|v| v.eq_ignore_ascii_case("disabled"))
 }
 
-fn has_sops_mac(obj: &Value) -> bool {
-    obj.pointer("/sops/mac")
-        .and_then(Value::as_str)
-        .is_some_and(|m| !m.is_empty())
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn encrypted_secret_without_decryption_is_an_error() {
+        let mut s = json!({"apiVersion":"v1","kind":"Secret","metadata":{"name":"a","namespace":"n"},
+            "data":{"k":"ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]"},"sops":{"mac":"ENC[x]"}});
+        let ctx = DecryptContext::default();
+        let e = decrypt_object(&ctx, &mut s, false, &NamespacedName::new("n", "ks")).unwrap_err();
+        assert!(e.contains("configuring decryption is required"), "{e}");
+    }
+
+    #[test]
+    fn collects_changed_leaves() {
+        let mut out = Vec::new();
+        collect_plain(
+            &json!({"a":"ENC[x]","b":"same","c":{"d":"ENC[y]"}}),
+            &json!({"a":"hunter2","b":"same","c":{"d":"aHVudGVyMw=="}}),
+            &mut out,
+        );
+        assert!(out.contains(&"hunter2".to_string()));
+        assert!(out.contains(&"hunter3".to_string()));
+        assert!(!out.contains(&"same".to_string()));
+    }
 }

@@ -89,6 +89,7 @@ pub async fn run(opts: &RunOptions) -> Result<Run, SetupError> {
     for node in render.kustomizations.values() {
         if let Some(out) = node.outcome.output() {
             redactor.add_values(out.vars.secret_values.iter().cloned());
+            redactor.add_values(out.decrypted_values.iter().cloned());
         }
     }
     Ok(Run {

@@ -43,6 +43,8 @@ pub struct BuildOutput {
     pub kustomize_time: Duration,
     pub warnings: Vec<String>,
     pub vars: VarsReport,
+    /// Values that were SOPS-encrypted (kept for redaction, never printed).
+    pub decrypted_values: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -133,6 +135,7 @@ pub async fn build_kustomization(
         kustomize_time,
         warnings,
         vars: post.vars,
+        decrypted_values: post.decrypted_values,
     })
 }
 
@@ -141,6 +144,7 @@ struct Processed {
     files: Vec<Option<String>>,
     warnings: Vec<String>,
     vars: VarsReport,
+    decrypted_values: Vec<String>,
 }
 
 /// Everything after `kustomize build`, in kustomize-controller's order.
@@ -171,13 +175,13 @@ fn process_stream(
         objects.push(doc);
     }
     let mut warnings = Vec::new();
+    let mut decrypted_values = Vec::new();
     let decryption = ks.decryption_enabled();
     for obj in objects.iter_mut() {
-        if let Some(w) = decrypt::decrypt_object(decrypt_ctx, obj, decryption, &ks.id)
-            .map_err(BuildError::Decrypt)?
-        {
-            warnings.push(w);
-        }
+        let d = decrypt::decrypt_object(decrypt_ctx, obj, decryption, &ks.id)
+            .map_err(BuildError::Decrypt)?;
+        warnings.extend(d.warning);
+        decrypted_values.extend(d.secret_values);
     }
     let vars = postbuild::substitute_all(&mut objects, ks, lookup, strict)
         .map_err(BuildError::Substitute)?;
@@ -189,6 +193,7 @@ fn process_stream(
         files,
         warnings,
         vars,
+        decrypted_values,
     })
 }
 

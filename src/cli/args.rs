@@ -62,7 +62,13 @@ pub struct GlobalArgs {
 
     /// Key for the secret redaction tokens, so tokens match across machines (e.g. a CI secret).
     /// Default: a random key kept in the cache folder.
-    #[arg(long, global = true, value_name = "KEY", env = "FLUXSIM_REDACTION_KEY", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        value_name = "KEY",
+        env = "FLUXSIM_REDACTION_KEY",
+        hide_env_values = true
+    )]
     pub redaction_key: Option<String>,
 
     /// The kustomize program to run, e.g. "kustomize" or "kubectl kustomize" (default: kustomize
