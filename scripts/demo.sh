@@ -10,6 +10,11 @@ export PATH="$root/.tools/bin:$PATH"
 cargo build --release --locked --quiet
 example="testdata/example/kubernetes/flux/cluster"
 out="${1:-$root/target/example-snapshot}"
-./target/release/fluxsim get ks --path "$example" --quiet
-./target/release/fluxsim build --path "$example" --output-dir "$out"
+# The example's SOPS secrets are encrypted to this test key.
+fluxsim=(./target/release/fluxsim --path "$example" --age-key-file testdata/sops/keys/main.agekey)
+"${fluxsim[@]}" get ks --quiet
+echo
+"${fluxsim[@]}" get hr --quiet
+echo
+"${fluxsim[@]}" build --output-dir "$out"
 echo "snapshot written to $out (index: $out/index.yaml)"

@@ -43,17 +43,19 @@ pub struct ObjectDecryption {
 }
 
 /// `DecryptSources`: decrypts, in the private copy, the files the kustomization in `dir` (and
-/// the local folders it includes) read through secretGenerator and patches.
+/// the local folders it includes) read through secretGenerator and patches. Returns the
+/// warnings and whether anything was decrypted.
 pub fn decrypt_sources(
     ctx: &DecryptContext,
     dir: &Path,
     root: &Path,
-) -> Result<Vec<String>, String> {
+) -> Result<(Vec<String>, bool), String> {
     let mut warnings = Vec::new();
     let mut seen = BTreeSet::new();
-    visit(ctx, dir, root, &mut seen, &mut warnings)
+    let mut decrypted = false;
+    visit(ctx, dir, root, &mut seen, &mut warnings, &mut decrypted)
         .map_err(|e| format!("error decrypting sources: {e}"))?;
-    Ok(warnings)
+    Ok((warnings, decrypted))
 }
 
 fn visit(
@@ -62,6 +64,7 @@ fn visit(
     root: &Path,
     seen: &mut BTreeSet<PathBuf>,
     warnings: &mut Vec<String>,
+    decrypted: &mut bool,
 ) -> Result<(), String> {
     if !seen.insert(dir.to_path_buf()) {
         return Ok(());
@@ -91,20 +94,20 @@ fn visit(
         for entry in strings(&generator, "files") {
             let (key, path) = entry.split_once('=').unwrap_or((&entry, &entry));
             let format = sops::format_for_path(key);
-            decrypt_file_in_place(ctx, &dir.join(path), format, root, warnings)?;
+            *decrypted |= decrypt_file_in_place(ctx, &dir.join(path), format, root, warnings)?;
         }
         for env in strings(&generator, "envs") {
             let format = match sops::format_for_path(&env) {
                 FileFormat::Binary => FileFormat::Dotenv,
                 f => f,
             };
-            decrypt_file_in_place(ctx, &dir.join(&env), format, root, warnings)?;
+            *decrypted |= decrypt_file_in_place(ctx, &dir.join(&env), format, root, warnings)?;
         }
     }
     for patch in list("patches") {
         if let Some(p) = patch.get("path").and_then(Value::as_str) {
             let format = sops::format_for_path(p);
-            decrypt_file_in_place(ctx, &dir.join(p), format, root, warnings)?;
+            *decrypted |= decrypt_file_in_place(ctx, &dir.join(p), format, root, warnings)?;
         }
     }
     for key in ["resources", "components"] {
@@ -115,7 +118,7 @@ fn visit(
             }
             let sub = dir.join(p);
             if sub.is_dir() && sub.starts_with(root) {
-                visit(ctx, &sub, root, seen, warnings)?;
+                visit(ctx, &sub, root, seen, warnings, decrypted)?;
             }
         }
     }
@@ -128,28 +131,29 @@ fn decrypt_file_in_place(
     format: FileFormat,
     root: &Path,
     warnings: &mut Vec<String>,
-) -> Result<(), String> {
+) -> Result<bool, String> {
     let shown = crate::kustomize::generate::display(path, root);
     let Ok(meta) = std::fs::metadata(path) else {
-        return Ok(()); // kustomize reports missing files itself
+        return Ok(false); // kustomize reports missing files itself
     };
     if !meta.is_file() || meta.len() > MAX_ENCRYPTED_FILE {
-        return Ok(());
+        return Ok(false);
     }
     let bytes = std::fs::read(path).map_err(|e| format!("{shown}: {e}"))?;
     let marker = sops::marker_bytes(format);
     if !bytes.windows(marker.len()).any(|w| w == marker) {
-        return Ok(());
+        return Ok(false);
     }
     match sops::decrypt_file(&bytes, format, format, &ctx.keys) {
         Ok(out) => {
             warnings.extend(out.warnings.into_iter().map(|w| format!("{shown}: {w}")));
-            replace_file(path, &out.bytes).map_err(|e| format!("{shown}: {e}"))
+            replace_file(path, &out.bytes).map_err(|e| format!("{shown}: {e}"))?;
+            Ok(true)
         }
         Err(e @ (SopsError::NoMatchingKey { .. } | SopsError::UnsupportedKeyType { .. })) => {
             // Without a key the file stays encrypted; kustomize still builds, values unknown.
             warnings.push(format!("{shown}: {e}"));
-            Ok(())
+            Ok(false)
         }
         Err(e) => Err(format!("{shown}: {e}")),
     }
@@ -179,8 +183,9 @@ pub fn decrypt_object(
         }
         match sops::decrypt_document(obj, &ctx.keys) {
             Ok(d) => {
+                // No MAC warning here: kustomize re-serializes objects, so the MAC of a built
+                // object rarely matches, which is why Flux does not check it.
                 collect_plain(obj, &d.value, &mut result.secret_values);
-                result.warning = d.warnings.first().map(|w| format!("{key}: {w}"));
                 *obj = d.value;
             }
             Err(e @ (SopsError::NoMatchingKey { .. } | SopsError::UnsupportedKeyType { .. })) => {

@@ -267,3 +267,96 @@ fn topological_order(graph: &DiGraph<NamespacedName, EdgeKind>) -> Vec<Namespace
     order.extend(rest);
     order
 }
+
+/// Statuses of the HelmReleases: their own outcome, missing or cyclic `dependsOn` targets
+/// (HelmRelease → HelmRelease, namespace defaulting to the dependent's), and blocked dependents.
+pub fn analyze_releases(
+    releases: &BTreeMap<NamespacedName, crate::releases::HrNode>,
+) -> BTreeMap<NamespacedName, Status> {
+    use crate::releases::HrOutcome;
+    let deps = |n: &crate::releases::HrNode| -> Vec<NamespacedName> {
+        n.object
+            .pointer("/spec/dependsOn")
+            .and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|d| {
+                let name = d.get("name")?.as_str()?;
+                let ns = d
+                    .get("namespace")
+                    .and_then(serde_json::Value::as_str)
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or(&n.id.namespace);
+                Some(NamespacedName::new(ns, name))
+            })
+            .collect()
+    };
+    let mut graph: DiGraph<NamespacedName, ()> = DiGraph::new();
+    let index: HashMap<&NamespacedName, NodeIndex> = releases
+        .keys()
+        .map(|id| (id, graph.add_node(id.clone())))
+        .collect();
+    let mut errors: BTreeMap<NamespacedName, Vec<String>> = BTreeMap::new();
+    for (id, n) in releases {
+        for d in deps(n) {
+            match index.get(&d) {
+                Some(&from) => {
+                    graph.add_edge(from, index[id], ());
+                }
+                None => errors.entry(id.clone()).or_default().push(format!(
+                    "unable to get '{d}' dependency: helmreleases.helm.toolkit.fluxcd.io \"{}\" not found",
+                    d.name
+                )),
+            }
+        }
+    }
+    for scc in tarjan_scc(&graph) {
+        if scc.len() < 2 && !graph.contains_edge(scc[0], scc[0]) {
+            continue;
+        }
+        let mut members: Vec<NamespacedName> = scc.iter().map(|n| graph[*n].clone()).collect();
+        members.sort();
+        let mut shown: Vec<String> = members.iter().map(|m| m.to_string()).collect();
+        shown.push(members[0].to_string());
+        for m in &members {
+            errors
+                .entry(m.clone())
+                .or_default()
+                .push(format!("dependency cycle: {}", shown.join(" -> ")));
+        }
+    }
+    let mut status: BTreeMap<NamespacedName, Status> = releases
+        .iter()
+        .map(|(id, n)| {
+            let own = errors.remove(id).unwrap_or_default();
+            let s = match &n.outcome {
+                HrOutcome::Failed(m) => Status::Failed(join(m, &own)),
+                _ if !own.is_empty() => Status::Failed(own.join("; ")),
+                HrOutcome::Unavailable(m) => Status::Unavailable(m.clone()),
+                HrOutcome::Rendered(_) => Status::Rendered,
+            };
+            (id.clone(), s)
+        })
+        .collect();
+    loop {
+        let mut changed = false;
+        for (id, n) in releases {
+            if status.get(id) != Some(&Status::Rendered) {
+                continue;
+            }
+            if let Some(dep) = deps(n)
+                .into_iter()
+                .find(|d| matches!(status.get(d), Some(Status::Failed(_) | Status::Blocked(_))))
+            {
+                status.insert(
+                    id.clone(),
+                    Status::Blocked(format!("dependency '{dep}' is not ready")),
+                );
+                changed = true;
+            }
+        }
+        if !changed {
+            break status;
+        }
+    }
+}

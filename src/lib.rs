@@ -6,17 +6,22 @@
 //! [`redact`] keeping secrets out. [`pipeline::run`] runs it all.
 
 pub mod build;
+pub mod cache;
 pub mod decrypt;
+pub mod diff;
 pub mod discover;
 pub mod engine;
 pub mod flux;
 pub mod graph;
+pub mod helm;
 pub mod kustomize;
 pub mod object;
 pub mod pipeline;
 pub mod plan;
+pub mod planning;
 pub mod postbuild;
 pub mod redact;
+pub mod releases;
 pub mod report;
 pub mod snapshot;
 pub mod sops;

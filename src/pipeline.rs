@@ -5,11 +5,15 @@ use crate::build::BuildContext;
 use crate::decrypt::DecryptContext;
 use crate::discover::{self, Discovery};
 use crate::engine::{self, ClusterRender, EngineOptions};
+use crate::flux::NamespacedName;
+use crate::graph::Status;
 use crate::graph::{self, Analysis};
+use crate::helm::{HelmOptions, Renderer};
 use crate::kustomize::KustomizeCommand;
 use crate::redact::Redactor;
+use crate::releases::{self, HrNode};
 use crate::sources::{SourceKey, Sources};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -25,6 +29,12 @@ pub struct RunOptions {
     pub progress: bool,
     pub cache_dir: PathBuf,
     pub age_key_files: Vec<PathBuf>,
+    pub helm: Option<String>,
+    pub offline: bool,
+    /// Do not read or write the persistent build caches.
+    pub no_cache: bool,
+    pub kube_version: Option<String>,
+    pub api_versions: Vec<String>,
     /// Fixed key for redaction tokens (default: a random key kept in `cache_dir`).
     pub redaction_key: Option<String>,
 }
@@ -44,6 +54,8 @@ pub struct Run {
     pub discovery: Discovery,
     pub render: ClusterRender,
     pub analysis: Analysis,
+    pub releases: BTreeMap<NamespacedName, HrNode>,
+    pub release_status: BTreeMap<NamespacedName, Status>,
     pub redactor: Redactor,
 }
 
@@ -54,13 +66,17 @@ impl Run {
     }
 
     pub fn has_failures(&self) -> bool {
-        self.analysis.status.values().any(|s| s.is_failure()) || !self.render.problems.is_empty()
+        self.analysis.status.values().any(|s| s.is_failure())
+            || self.release_status.values().any(|s| s.is_failure())
+            || !self.render.problems.is_empty()
     }
 }
 
 pub async fn run(opts: &RunOptions) -> Result<Run, SetupError> {
+    let started = std::time::Instant::now();
     let discovery = discover::discover(&opts.path, opts.repo_root.as_deref())?;
     let kustomize = KustomizeCommand::resolve(opts.kustomize.as_deref())?;
+    let kustomize_identity = kustomize.identity();
     let decrypt = DecryptContext::load(&opts.age_key_files).map_err(SetupError::Keys)?;
     let bootstrap = SourceKey::of(&discovery.root.source());
     let sources = Arc::new(Sources::new(
@@ -70,18 +86,56 @@ pub async fn run(opts: &RunOptions) -> Result<Run, SetupError> {
     ));
     let scratch = opts.cache_dir.join("tmp");
     let scratch = std::fs::create_dir_all(&scratch).ok().map(|_| scratch);
+    let helm_options = HelmOptions {
+        helm: helm_command(opts.helm.as_deref()),
+        kustomize: std::iter::once(kustomize.program.display().to_string())
+            .chain(kustomize.args.iter().cloned())
+            .collect(),
+        cache_dir: opts.cache_dir.join("helm"),
+        offline: opts.offline,
+        kube_version: opts.kube_version.clone(),
+        api_versions: opts.api_versions.clone(),
+    };
+    let slots = Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1)));
     let ctx = Arc::new(BuildContext {
         kustomize,
         strict_substitution: opts.strict_substitution,
         decrypt: Arc::new(decrypt),
         scratch,
-        subprocess_slots: Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1))),
+        subprocess_slots: slots.clone(),
+        cache: if opts.no_cache {
+            None
+        } else {
+            crate::cache::Store::open(&opts.cache_dir)
+                .ok()
+                .map(Arc::new)
+        },
+        kustomize_identity,
     });
     let engine_opts = EngineOptions {
         progress: opts.progress,
     };
-    let render = engine::reconcile(&discovery, sources, ctx, &engine_opts).await;
+    let render = engine::reconcile(&discovery, sources.clone(), ctx, &engine_opts).await;
     let analysis = graph::analyze(&render);
+    let renderers = if helm_options.helm.is_empty() {
+        None
+    } else {
+        let offline = HelmOptions {
+            offline: true,
+            ..helm_options.clone()
+        };
+        match (Renderer::new(helm_options), Renderer::new(offline)) {
+            (Ok(online), Ok(offline)) => Some(Arc::new(releases::Renderers {
+                online: Arc::new(online),
+                offline: Arc::new(offline),
+            })),
+            _ => None,
+        }
+    };
+    let releases = releases::render_all(&render, sources, renderers, slots).await;
+    let release_status = graph::analyze_releases(&releases);
+    let mut render = render;
+    render.wall_time = started.elapsed();
     let mut redactor = match &opts.redaction_key {
         Some(k) => Redactor::new(k.as_bytes().to_vec()),
         None => Redactor::with_key_in(&opts.cache_dir),
@@ -92,10 +146,25 @@ pub async fn run(opts: &RunOptions) -> Result<Run, SetupError> {
             redactor.add_values(out.decrypted_values.iter().cloned());
         }
     }
+    for hr in releases.values() {
+        redactor.add_values(hr.secret_values.iter().cloned());
+    }
     Ok(Run {
         discovery,
         render,
         analysis,
+        releases,
+        release_status,
         redactor,
     })
+}
+
+/// `--helm CMD` (split on whitespace), else `helm` on PATH; empty when there is none.
+fn helm_command(explicit: Option<&str>) -> Vec<String> {
+    match explicit {
+        Some(cmd) => cmd.split_whitespace().map(str::to_string).collect(),
+        None => which::which("helm")
+            .map(|p| vec![p.display().to_string()])
+            .unwrap_or_default(),
+    }
 }

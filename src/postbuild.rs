@@ -91,7 +91,7 @@ pub fn substitute_all(
     }
     let mut report = VarsReport {
         warnings,
-        defined: origins(&pb, &vars),
+        defined: origins(&pb, &vars, lookup, &ks.id.namespace),
         secret_values: vars
             .values()
             .filter(|v| v.from_secret && !v.value.is_empty())
@@ -112,20 +112,60 @@ pub fn substitute_all(
     Ok(report)
 }
 
-fn origins(pb: &PostBuild, vars: &Variables) -> IndexMap<String, VarOrigin> {
+/// Where each variable's final value came from: the last `substituteFrom` object defining it,
+/// or `inline` (which wins).
+fn origins(
+    pb: &PostBuild,
+    vars: &Variables,
+    lookup: &VarLookup,
+    namespace: &str,
+) -> IndexMap<String, VarOrigin> {
+    let mut source_of: std::collections::HashMap<String, String> = Default::default();
+    for r in &pb.substitute_from {
+        let Some(obj) = lookup(&r.kind, &r.name) else {
+            continue;
+        };
+        for field in ["data", "stringData"] {
+            for k in obj
+                .get(field)
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .map(|(k, _)| k)
+            {
+                source_of.insert(k.clone(), format!("{} {namespace}/{}", r.kind, r.name));
+            }
+        }
+    }
     let mut out = IndexMap::new();
     for (name, var) in vars {
         let source = if pb.substitute.contains_key(name) {
             "inline".to_string()
-        } else if var.from_secret {
-            "Secret".to_string()
         } else {
-            "ConfigMap".to_string()
+            source_of
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| "unknown".to_string())
         };
-        let digest = hex::encode(&Sha256::digest(var.value.as_bytes())[..6]);
+        let digest = run_digest(&var.value);
         out.insert(name.clone(), VarOrigin { source, digest });
     }
     out
+}
+
+/// A short digest to compare values within one run without revealing them: keyed with a random
+/// per-process key, so it cannot be used to test guesses of a (secret) value.
+fn run_digest(value: &str) -> String {
+    static KEY: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+    let key = KEY.get_or_init(|| {
+        let mut k = [0u8; 32];
+        let _ = getrandom::fill(&mut k);
+        k
+    });
+    let mut h = Sha256::new();
+    h.update(key);
+    h.update(value.as_bytes());
+    hex::encode(&h.finalize()[..6])
 }
 
 /// `${NAME...}` references in string scalars and keys (`$${...}` escapes excluded); with

@@ -33,29 +33,110 @@ pub fn kustomization_rows(run: &Run) -> Vec<Value> {
         .collect()
 }
 
+/// One row per HelmRelease, ordered by namespace/name.
+pub fn release_rows(run: &Run) -> Vec<Value> {
+    run.releases
+        .values()
+        .map(|hr| {
+            let status = run
+                .release_status
+                .get(&hr.id)
+                .cloned()
+                .unwrap_or(Status::Rendered);
+            let (version, from_cache) = match &hr.outcome {
+                crate::releases::HrOutcome::Rendered(r) => {
+                    (Some(r.chart.version.clone()), r.from_cache)
+                }
+                _ => (None, false),
+            };
+            json!({
+                "name": hr.id.name,
+                "namespace": hr.id.namespace,
+                "kustomization": hr.parent.to_string(),
+                "file": hr.file,
+                "chart": hr.chart,
+                "version": version,
+                "status": status.label(),
+                "message": status.message(),
+                "objects": hr.outcome.objects().len(),
+                "fromCache": from_cache,
+            })
+        })
+        .collect()
+}
+
 pub fn kustomization_table(run: &Run, color: bool) -> String {
+    let rows: Vec<Vec<String>> = kustomization_rows(run)
+        .iter()
+        .map(|r| {
+            vec![
+                text(&r["namespace"]),
+                text(&r["name"]),
+                text(&r["path"]),
+                r["objects"].to_string(),
+                text(&r["status"]),
+                first_line(&text(&r["message"])).to_string(),
+            ]
+        })
+        .collect();
+    table(
+        &["NAMESPACE", "NAME", "PATH", "OBJECTS", "STATUS", "MESSAGE"],
+        rows,
+        4,
+        color,
+    )
+}
+
+pub fn release_table(run: &Run, color: bool) -> String {
+    let rows: Vec<Vec<String>> = release_rows(run)
+        .iter()
+        .map(|r| {
+            vec![
+                text(&r["namespace"]),
+                text(&r["name"]),
+                text(&r["chart"]),
+                r["objects"].to_string(),
+                text(&r["status"]),
+                first_line(&text(&r["message"])).to_string(),
+            ]
+        })
+        .collect();
+    table(
+        &["NAMESPACE", "NAME", "CHART", "OBJECTS", "STATUS", "MESSAGE"],
+        rows,
+        4,
+        color,
+    )
+}
+
+fn text(v: &Value) -> String {
+    v.as_str().unwrap_or("").to_string()
+}
+
+/// A borderless table like kubectl's; the status column is coloured on a terminal.
+fn table(header: &[&str], rows: Vec<Vec<String>>, status_col: usize, color: bool) -> String {
     let mut t = Table::new();
     t.load_preset(presets::NOTHING)
         .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(["NAMESPACE", "NAME", "PATH", "OBJECTS", "STATUS", "MESSAGE"]);
-    for row in kustomization_rows(run) {
-        let status = row["status"].as_str().unwrap_or("");
-        let mut status_cell = Cell::new(status);
-        if color {
-            status_cell = status_cell.fg(match status {
-                "rendered" => Color::Green,
-                "failed" => Color::Red,
-                _ => Color::Yellow,
-            });
-        }
-        t.add_row(vec![
-            Cell::new(row["namespace"].as_str().unwrap_or("")),
-            Cell::new(row["name"].as_str().unwrap_or("")),
-            Cell::new(row["path"].as_str().unwrap_or("")),
-            Cell::new(row["objects"].to_string()),
-            status_cell,
-            Cell::new(first_line(row["message"].as_str().unwrap_or(""))),
-        ]);
+        .set_header(header.to_vec());
+    for row in rows {
+        let cells: Vec<Cell> = row
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let c = Cell::new(&v);
+                if color && i == status_col {
+                    c.fg(match v.as_str() {
+                        "rendered" => Color::Green,
+                        "failed" => Color::Red,
+                        _ => Color::Yellow,
+                    })
+                } else {
+                    c
+                }
+            })
+            .collect();
+        t.add_row(cells);
     }
     let mut s = t.to_string();
     // comfy-table pads the first column with a leading space in the NOTHING preset.
@@ -95,6 +176,29 @@ pub fn counts(run: &Run) -> Counts {
         c.total += 1;
         c.objects += n.outcome.output().map_or(0, |o| o.objects.len());
         match run.analysis.status.get(&n.ks.id) {
+            Some(Status::Failed(_)) => c.failed += 1,
+            Some(Status::Blocked(_)) => c.blocked += 1,
+            Some(Status::Unavailable(_)) => c.unavailable += 1,
+            _ => c.rendered += 1,
+        }
+    }
+    c
+}
+
+/// Counts of HelmReleases per status.
+pub fn release_counts(run: &Run) -> Counts {
+    let mut c = Counts {
+        total: 0,
+        rendered: 0,
+        failed: 0,
+        blocked: 0,
+        unavailable: 0,
+        objects: 0,
+    };
+    for hr in run.releases.values() {
+        c.total += 1;
+        c.objects += hr.outcome.objects().len();
+        match run.release_status.get(&hr.id) {
             Some(Status::Failed(_)) => c.failed += 1,
             Some(Status::Blocked(_)) => c.blocked += 1,
             Some(Status::Unavailable(_)) => c.unavailable += 1,
@@ -154,16 +258,38 @@ pub fn summary(run: &Run, color: bool) -> String {
             ));
         }
     }
-    let line = format!(
-        "{} of {} Kustomizations rendered ({} objects); {} failed, {} blocked, {} unavailable offline; {:.2}s",
-        c.rendered,
-        c.total,
-        c.objects,
-        c.failed,
-        c.blocked,
-        c.unavailable,
-        run.render.wall_time.as_secs_f64()
+    for (id, status) in &run.release_status {
+        if matches!(status, Status::Rendered) {
+            continue;
+        }
+        let label = match status {
+            Status::Failed(_) => paint("✗ failed".into(), "31"),
+            Status::Blocked(_) => paint("⊘ blocked".into(), "33"),
+            _ => paint("? unavailable".into(), "33"),
+        };
+        out.push_str(&format!("{label} HelmRelease {id}: {}\n", status.message()));
+    }
+    for hr in run.releases.values() {
+        for w in &hr.warnings {
+            out.push_str(&format!(
+                "{} HelmRelease {}: {w}\n",
+                paint("!".into(), "33"),
+                hr.id
+            ));
+        }
+    }
+    let h = release_counts(run);
+    let mut line = format!(
+        "{} of {} Kustomizations rendered ({} objects); {} failed, {} blocked, {} unavailable offline",
+        c.rendered, c.total, c.objects, c.failed, c.blocked, c.unavailable,
     );
+    if h.total > 0 {
+        line.push_str(&format!(
+            "\n{} of {} HelmReleases rendered ({} objects); {} failed, {} blocked, {} chart not available offline",
+            h.rendered, h.total, h.objects, h.failed, h.blocked, h.unavailable
+        ));
+    }
+    line.push_str(&format!("; {:.2}s", run.render.wall_time.as_secs_f64()));
     out.push_str(&line);
     out.push('\n');
     out

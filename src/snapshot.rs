@@ -6,6 +6,7 @@ use crate::engine::KsNode;
 use crate::flux::{NamespacedName, source_display};
 use crate::object::{self, ObjectKey};
 use crate::pipeline::Run;
+use crate::releases::HrNode;
 use crate::yaml;
 use serde_json::{Value, json};
 use std::fs;
@@ -27,6 +28,26 @@ pub fn owner_objects(run: &Run, node: &KsNode, show_secrets: bool) -> Vec<Value>
             o
         })
         .collect()
+}
+
+/// The objects of one HelmRelease, redacted unless `show_secrets`.
+pub fn release_objects(run: &Run, hr: &HrNode, show_secrets: bool) -> Vec<Value> {
+    hr.outcome
+        .objects()
+        .iter()
+        .map(|o| {
+            let mut o = o.clone();
+            if !show_secrets {
+                run.redactor.redact_object(&mut o);
+            }
+            o
+        })
+        .collect()
+}
+
+/// The HelmReleases a Kustomization produced, by name.
+pub fn releases_of<'a>(run: &'a Run, ks: &NamespacedName) -> impl Iterator<Item = &'a HrNode> {
+    run.releases.values().filter(move |hr| &hr.parent == ks)
 }
 
 /// Kustomizations in output order (topological, then by name), with their nodes.
@@ -65,10 +86,36 @@ fn sanitize(s: &str) -> String {
         .collect()
 }
 
-fn owner_dir(id: &NamespacedName) -> PathBuf {
-    Path::new("ks")
+fn owner_dir(kind: &str, id: &NamespacedName) -> PathBuf {
+    Path::new(kind)
         .join(sanitize(&id.namespace))
         .join(sanitize(&id.name))
+}
+
+/// Writes one owner's objects; returns their index entries.
+fn write_objects(
+    dir: &Path,
+    rel_dir: &Path,
+    objects: &[Value],
+    files: &[Option<String>],
+) -> io::Result<Vec<Value>> {
+    if !objects.is_empty() {
+        fs::create_dir_all(dir.join(rel_dir))?;
+    }
+    let mut listed = Vec::new();
+    for (i, obj) in objects.iter().enumerate() {
+        let rel = rel_dir.join(object_file_name(obj));
+        fs::write(dir.join(&rel), yaml::to_yaml(obj))?;
+        listed.push(json!({
+            "file": rel.to_string_lossy(),
+            "apiVersion": object::api_version(obj),
+            "kind": object::kind(obj),
+            "namespace": object::namespace(obj),
+            "name": object::name(obj),
+            "source": files.get(i).cloned().flatten(),
+        }));
+    }
+    Ok(listed)
 }
 
 /// Writes the snapshot into `dir`. An existing folder is replaced only if it is empty or holds
@@ -76,33 +123,34 @@ fn owner_dir(id: &NamespacedName) -> PathBuf {
 pub fn write(run: &Run, dir: &Path, show_secrets: bool) -> io::Result<usize> {
     prepare(dir)?;
     let mut entries = Vec::new();
+    let mut releases = Vec::new();
     let mut count = 0;
     for (id, node) in ordered(run) {
-        let rel_dir = owner_dir(id);
         let objects = owner_objects(run, node, show_secrets);
         let files = node
             .outcome
             .output()
             .map(|o| o.files.clone())
             .unwrap_or_default();
-        let mut listed = Vec::new();
-        if !objects.is_empty() {
-            fs::create_dir_all(dir.join(&rel_dir))?;
-        }
-        for (i, obj) in objects.iter().enumerate() {
-            let rel = rel_dir.join(object_file_name(obj));
-            fs::write(dir.join(&rel), yaml::to_yaml(obj))?;
-            listed.push(json!({
-                "file": rel.to_string_lossy(),
-                "apiVersion": object::api_version(obj),
-                "kind": object::kind(obj),
-                "namespace": object::namespace(obj),
-                "name": object::name(obj),
-                "source": files.get(i).cloned().flatten(),
-            }));
-            count += 1;
-        }
+        let listed = write_objects(dir, &owner_dir("ks", id), &objects, &files)?;
+        count += listed.len();
         entries.push(index_entry(run, id, node, listed));
+        for hr in releases_of(run, id) {
+            let objects = release_objects(run, hr, show_secrets);
+            let listed = write_objects(dir, &owner_dir("hr", &hr.id), &objects, &[])?;
+            count += listed.len();
+            let status = run.release_status.get(&hr.id);
+            releases.push(json!({
+                "name": hr.id.name,
+                "namespace": hr.id.namespace,
+                "kustomization": hr.parent.to_string(),
+                "file": hr.file,
+                "chart": hr.chart,
+                "status": status.map(|s| s.label()),
+                "message": status.map(|s| s.message()).filter(|m| !m.is_empty()),
+                "objects": listed,
+            }));
+        }
     }
     let index = json!({
         "apiVersion": "fluxsim.dev/v1",
@@ -114,6 +162,7 @@ pub fn write(run: &Run, dir: &Path, show_secrets: bool) -> io::Result<usize> {
             "synthetic": run.discovery.synthetic,
         },
         "kustomizations": entries,
+        "helmReleases": releases,
     });
     fs::write(dir.join("index.yaml"), yaml::to_yaml(&index))?;
     Ok(count)

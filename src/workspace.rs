@@ -7,6 +7,7 @@
 
 use ignore::WalkBuilder;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use std::collections::HashSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -41,6 +42,7 @@ pub struct SourceTree {
     pub root: PathBuf,
     pub files: Vec<PathBuf>,
     pub dirs: Vec<PathBuf>,
+    members: HashSet<PathBuf>,
 }
 
 impl SourceTree {
@@ -91,11 +93,40 @@ impl SourceTree {
         };
         files.retain(|f| !ignored(f, false));
         dirs.retain(|d| !ignored(d, true));
+        let members = files.iter().chain(&dirs).cloned().collect();
         Ok(SourceTree {
             root: root.to_path_buf(),
             files,
             dirs,
+            members,
         })
+    }
+
+    /// Whether an absolute path inside the root is part of the artifact.
+    pub fn includes(&self, path: &Path) -> bool {
+        match path.strip_prefix(&self.root) {
+            Ok(rel) => rel.as_os_str().is_empty() || self.members.contains(rel),
+            Err(_) => false,
+        }
+    }
+
+    /// Creates a private copy of just `files` (relative paths; those outside the artifact are
+    /// skipped) under `dest`: what a build reads, when we know it.
+    pub fn materialize_files(&self, dest: &Path, files: &[PathBuf]) -> io::Result<()> {
+        for f in files {
+            if !self.members.contains(f) {
+                continue;
+            }
+            let to = dest.join(f);
+            if let Some(parent) = to.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            let from = self.root.join(f);
+            if fs::hard_link(&from, &to).is_err() {
+                fs::copy(&from, &to)?;
+            }
+        }
+        Ok(())
     }
 
     /// Creates a private copy of the artifact under `dest` (which must exist and be empty).

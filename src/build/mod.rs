@@ -11,15 +11,16 @@ mod path;
 pub use finish::{expand_lists, finish_objects};
 pub use path::secure_join;
 
+use crate::cache::{Key, KeyBuilder, Store, digest_files, kustomize_read_set};
 use crate::decrypt::{self, DecryptContext};
 use crate::flux::Kustomization;
-use crate::kustomize::{KustomizeCommand, generate};
+use crate::kustomize::{self, KustomizeCommand, generate};
 use crate::object;
 use crate::postbuild::{self, VarLookup, VarsReport};
 use crate::workspace::SourceTree;
 use crate::yaml;
 use serde_json::Value;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,6 +33,10 @@ pub struct BuildContext {
     pub scratch: Option<PathBuf>,
     /// Bounds concurrent subprocesses (`--jobs`); our own work runs outside it, overlapping.
     pub subprocess_slots: Arc<tokio::sync::Semaphore>,
+    /// Persistent build cache (None with `--no-cache`).
+    pub cache: Option<Arc<Store>>,
+    /// What identifies the kustomize program in cache keys (path, size, modification time).
+    pub kustomize_identity: String,
 }
 
 /// A successful build.
@@ -45,6 +50,8 @@ pub struct BuildOutput {
     pub vars: VarsReport,
     /// Values that were SOPS-encrypted (kept for redaction, never printed).
     pub decrypted_values: Vec<String>,
+    /// The kustomize output came from the persistent cache.
+    pub from_cache: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -78,44 +85,23 @@ pub async fn build_kustomization(
     if !tree.root.join(&rel).is_dir() {
         return Err(BuildError::PathNotFound(path::display_spec_path(&rel)));
     }
-    let scratch = match &ctx.scratch {
-        Some(dir) => tempfile::tempdir_in(dir),
-        None => tempfile::tempdir(),
-    }
-    .map_err(|e| BuildError::Io(format!("cannot create a temporary folder: {e}")))?;
-    let work = scratch.path().to_path_buf();
-    let dir = work.join(&rel);
-
-    let prep = {
-        let (tree, work, dir, spec) = (tree.clone(), work.clone(), dir.clone(), ks.spec.clone());
-        let decrypt_ctx = ctx.decrypt.clone();
+    let prepared = {
+        let (tree, rel, spec) = (tree.clone(), rel.clone(), ks.spec.clone());
+        let key_ctx = (
+            ctx.cache.clone(),
+            ctx.kustomize_identity.clone(),
+            ctx.decrypt.clone(),
+        );
         let decryption = ks.decryption_enabled();
-        tokio::task::spawn_blocking(move || -> Result<_, BuildError> {
-            tree.materialize(&work)
-                .map_err(|e| BuildError::Io(format!("cannot copy the source: {e}")))?;
-            let generated = generate::write_kustomization(&dir, &spec, &work)?;
-            let warnings = if decryption {
-                decrypt::decrypt_sources(&decrypt_ctx, &dir, &work).map_err(BuildError::Decrypt)?
-            } else {
-                Vec::new()
-            };
-            Ok((generated, warnings))
-        })
-        .await
-        .map_err(|e| BuildError::Io(e.to_string()))??
-    };
-    let (generated, mut warnings) = prep;
-
-    let (stream, kustomize_time) = {
-        let _slot = ctx
-            .subprocess_slots
-            .acquire()
+        tokio::task::spawn_blocking(move || prepare(&tree, &rel, &spec, decryption, key_ctx))
             .await
-            .map_err(|_| BuildError::Io("build cancelled".into()))?;
-        ctx.kustomize.build(&dir, &work).await?
+            .map_err(|e| BuildError::Io(e.to_string()))??
     };
-    drop(scratch);
-
+    let generated = prepared.planned.generated;
+    let (stream, kustomize_time, mut warnings) = match prepared.cached {
+        Some(stream) => (stream, Duration::ZERO, Vec::new()),
+        None => run_kustomize(ctx, ks, &tree, &rel, &prepared).await?,
+    };
     let post = {
         let ks = ks.clone();
         let strict = ctx.strict_substitution;
@@ -136,7 +122,114 @@ pub async fn build_kustomization(
         warnings,
         vars: post.vars,
         decrypted_values: post.decrypted_values,
+        from_cache: prepared.cached_hit,
     })
+}
+
+/// The kustomization to build, what it reads, and a cached result when there is one.
+struct Prepared {
+    planned: kustomize::Planned,
+    /// Files kustomize reads (relative to the source root), when they can all be known.
+    read_set: Option<Vec<PathBuf>>,
+    key: Option<Key>,
+    cached: Option<String>,
+    cached_hit: bool,
+}
+
+type KeyContext = (Option<Arc<Store>>, String, Arc<DecryptContext>);
+
+const KUSTOMIZE_BUCKET: &str = "kustomize-build-v1";
+
+fn prepare(
+    tree: &SourceTree,
+    rel: &Path,
+    spec: &crate::flux::KustomizationSpec,
+    decryption: bool,
+    (cache, identity, decrypt_ctx): KeyContext,
+) -> Result<Prepared, BuildError> {
+    let dir = tree.root.join(rel);
+    let planned = kustomize::plan_kustomization(&dir, spec, &tree.root, &|p| tree.includes(p))?;
+    let rs = kustomize_read_set(&tree.root, rel, &planned.content);
+    let read_set = rs.complete.then_some(rs.files);
+    let key = match (&cache, &read_set) {
+        (Some(_), Some(files)) => digest_files(&tree.root, files).ok().map(|digest| {
+            let mut k = KeyBuilder::new("kustomize-build")
+                .text("kustomize", &identity)
+                .text("dir", &rel.to_string_lossy())
+                .json("kustomization", &planned.content)
+                .key("files", &digest);
+            if decryption {
+                k = k.text("age", &decrypt_ctx.keys.recipients().join(","));
+            }
+            k.finish()
+        }),
+        _ => None,
+    };
+    let cached = match (&cache, &key) {
+        (Some(store), Some(key)) => store
+            .get(KUSTOMIZE_BUCKET, key)
+            .and_then(|b| String::from_utf8(b).ok()),
+        _ => None,
+    };
+    Ok(Prepared {
+        planned,
+        read_set,
+        key,
+        cached_hit: cached.is_some(),
+        cached,
+    })
+}
+
+/// Materializes what the build reads in a private folder, decrypts, runs kustomize, caches.
+async fn run_kustomize(
+    ctx: &BuildContext,
+    ks: &Kustomization,
+    tree: &Arc<SourceTree>,
+    rel: &Path,
+    prepared: &Prepared,
+) -> Result<(String, Duration, Vec<String>), BuildError> {
+    let scratch = match &ctx.scratch {
+        Some(dir) => tempfile::tempdir_in(dir),
+        None => tempfile::tempdir(),
+    }
+    .map_err(|e| BuildError::Io(format!("cannot create a temporary folder: {e}")))?;
+    let work = scratch.path().to_path_buf();
+    let dir = work.join(rel);
+    let (warnings, decrypted) = {
+        let (tree, work, dir) = (tree.clone(), work.clone(), dir.clone());
+        let (planned, read_set) = (prepared.planned.clone(), prepared.read_set.clone());
+        let decrypt_ctx = ctx.decrypt.clone();
+        let decryption = ks.decryption_enabled();
+        tokio::task::spawn_blocking(move || -> Result<_, BuildError> {
+            let copied = match &read_set {
+                Some(files) => tree.materialize_files(&work, files),
+                None => tree.materialize(&work),
+            };
+            copied.map_err(|e| BuildError::Io(format!("cannot copy the source: {e}")))?;
+            kustomize::write_planned(&dir, &planned)
+                .map_err(|e| BuildError::Io(format!("cannot write the kustomization: {e}")))?;
+            if !decryption {
+                return Ok((Vec::new(), false));
+            }
+            decrypt::decrypt_sources(&decrypt_ctx, &dir, &work).map_err(BuildError::Decrypt)
+        })
+        .await
+        .map_err(|e| BuildError::Io(e.to_string()))??
+    };
+    let (stream, elapsed) = {
+        let _slot = ctx
+            .subprocess_slots
+            .acquire()
+            .await
+            .map_err(|_| BuildError::Io("build cancelled".into()))?;
+        ctx.kustomize.build(&dir, &work).await?
+    };
+    drop(scratch);
+    // Never keep decrypted plaintext on disk.
+    if !decrypted && let (Some(store), Some(key)) = (&ctx.cache, &prepared.key) {
+        let _ = store.put(KUSTOMIZE_BUCKET, key, stream.as_bytes());
+    }
+    Ok((stream, elapsed, warnings))
 }
 
 struct Processed {

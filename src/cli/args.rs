@@ -84,6 +84,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "DIR", env = "FLUXSIM_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
 
+    /// Neither read nor write the persistent build caches (charts are still cached).
+    #[arg(long, global = true, env = "FLUXSIM_NO_CACHE")]
+    pub no_cache: bool,
+
     /// Never use the network; charts only from the cache.
     #[arg(long, global = true, env = "FLUXSIM_OFFLINE")]
     pub offline: bool,
@@ -138,6 +142,23 @@ pub enum Command {
     },
     /// Render everything (or one owner) to stdout, or write a snapshot with --output-dir.
     Build(BuildArgs),
+    /// Render the base and the head and show what changes in the cluster.
+    #[command(
+        long_about = "Render the base (--base REV, --path-orig DIR, or the merge-base with the upstream \
+branch) and the working tree, and show what changes in the cluster, per Kustomization and HelmRelease.\n\n\
+Examples:\n  fluxsim diff --base origin/main\n  fluxsim diff hr -o markdown --base main > comment.md\n  \
+fluxsim diff --exit-code --path-orig ../main-checkout/kubernetes/flux/cluster"
+    )]
+    Diff(DiffArgs),
+    /// The bootstrap plan: waves Flux would reconcile in parallel, the critical path, and checks.
+    Plan(PlanArgs),
+    /// Render everything, run every check, and report like a test run (exit 1 on failure).
+    Validate(ValidateArgs),
+    /// Manage the persistent caches in --cache-dir.
+    Cache {
+        #[command(subcommand)]
+        what: CacheWhat,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -145,6 +166,9 @@ pub enum GetWhat {
     /// Flux Kustomizations.
     #[command(alias = "kustomizations", alias = "kustomization")]
     Ks(GetArgs),
+    /// HelmReleases, with the chart and version each resolves to.
+    #[command(alias = "helmreleases", alias = "helmrelease")]
+    Hr(GetArgs),
 }
 
 #[derive(Args, Debug)]
@@ -163,11 +187,12 @@ pub enum GetFormat {
 
 #[derive(Args, Debug)]
 pub struct BuildArgs {
-    /// What to build: all (default), or `ks NAME`.
+    /// What to build: all (default), `ks NAME` or `hr NAME`.
     #[command(subcommand)]
     pub what: Option<BuildWhat>,
 
-    /// Write the snapshot here: a folder per Kustomization, a file per object, an index.yaml.
+    /// Write the snapshot here: a folder per Kustomization and HelmRelease, a file per object,
+    /// an index.yaml.
     #[arg(long, value_name = "DIR", global = true)]
     pub output_dir: Option<PathBuf>,
 
@@ -182,10 +207,139 @@ pub enum BuildWhat {
     All,
     /// One Flux Kustomization's objects. NAME or NAMESPACE/NAME.
     Ks { name: String },
+    /// One HelmRelease's objects. NAME or NAMESPACE/NAME.
+    Hr { name: String },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BuildFormat {
     Yaml,
     Json,
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// ks, hr or all (default).
+    #[arg(value_enum, default_value_t = DiffScope::All)]
+    pub scope: DiffScope,
+
+    /// The base revision (branch, tag, commit). Default: the merge-base with the upstream
+    /// branch, else origin/HEAD, else origin/main.
+    #[arg(
+        long,
+        value_name = "REV",
+        env = "FLUXSIM_BASE",
+        conflicts_with = "path_orig"
+    )]
+    pub base: Option<String>,
+
+    /// The base as a folder: the counterpart of --path in another checkout.
+    #[arg(long, value_name = "DIR", env = "FLUXSIM_PATH_ORIG")]
+    pub path_orig: Option<PathBuf>,
+
+    /// Lines of context in patches.
+    #[arg(short = 'U', long, value_name = "N", default_value_t = 3)]
+    pub unified: usize,
+
+    /// Label/annotation keys ignored when comparing (comma separated; replaces the default).
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        default_value = "helm.sh/chart,checksum/config,checksum/secret,app.kubernetes.io/version,chart"
+    )]
+    pub strip_attrs: Vec<String>,
+
+    /// Byte budget of the markdown output (GitHub comments hold 65,536 characters).
+    #[arg(long, value_name = "N", default_value_t = 65_000)]
+    pub limit_bytes: usize,
+
+    /// Exit with 1 when there are differences, as `git diff --exit-code` does.
+    #[arg(long)]
+    pub exit_code: bool,
+
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = DiffFormat::Unified)]
+    pub output: DiffFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiffScope {
+    Ks,
+    Hr,
+    All,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiffFormat {
+    Unified,
+    Markdown,
+    Json,
+    Stat,
+}
+
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = PlanFormat::Text)]
+    pub output: PlanFormat,
+
+    /// CRDs assumed installed outside the repository: "group/Kind", "group" or "*.suffix"
+    /// (comma separated).
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        env = "FLUXSIM_ASSUME_CRDS"
+    )]
+    pub assume_crds: Vec<String>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlanFormat {
+    Text,
+    Markdown,
+    Json,
+    Mermaid,
+    Dot,
+}
+
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = ValidateFormat::Text)]
+    pub output: ValidateFormat,
+
+    /// CRDs assumed installed outside the repository (see `plan --help`).
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_delimiter = ',',
+        env = "FLUXSIM_ASSUME_CRDS"
+    )]
+    pub assume_crds: Vec<String>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValidateFormat {
+    Text,
+    Json,
+    Junit,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CacheWhat {
+    /// Remove entries not used for --max-age, then the oldest until under --max-size.
+    Gc {
+        /// e.g. 30d, 12h.
+        #[arg(long, value_name = "AGE", default_value = "30d")]
+        max_age: String,
+        /// e.g. 2G, 500M.
+        #[arg(long, value_name = "SIZE")]
+        max_size: Option<String>,
+    },
+    /// Remove everything fluxsim stored in --cache-dir.
+    Clear,
+    /// Show how much each cache holds.
+    Usage,
 }

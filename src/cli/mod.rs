@@ -1,12 +1,17 @@
 //! The `fluxsim` command: turns flags into library calls and results into output and exit codes.
 
 pub mod args;
+mod cache;
+mod diff;
+mod output;
+mod plan;
+mod show;
 
-use args::{BuildArgs, BuildFormat, BuildWhat, Cli, Command, GetFormat, GetWhat, GlobalArgs};
+use args::{Cli, Command, GlobalArgs};
 use fluxsim::pipeline::{self, Run, RunOptions};
-use fluxsim::{report, snapshot, sources, yaml};
+use fluxsim::{report, sources};
 use serde_json::json;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -35,34 +40,40 @@ async fn dispatch(cli: Cli) -> u8 {
         Ok(o) => o,
         Err(e) => return fail_setup(&e),
     };
-    let run = match pipeline::run(&opts).await {
-        Ok(r) => r,
-        Err(e) => return fail_setup(&e.to_string()),
-    };
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let code = match &cli.command {
-        Command::Get {
-            what: GetWhat::Ks(a),
-        } => get_ks(&run, a.output, color),
-        Command::Build(a) => build(&run, a, &cli.global),
-    };
-    if let Some(file) = &cli.global.stats_file {
-        let c = report::counts(&run);
-        let stats = json!({
-            "wallSeconds": run.render.wall_time.as_secs_f64(),
-            "kustomizeSeconds": run.render.kustomize_time.as_secs_f64(),
-            "jobs": opts.jobs,
-            "kustomizations": c.total,
-            "rendered": c.rendered,
-            "objects": c.objects,
-        });
-        if let Err(e) = std::fs::write(file, pretty(&stats) + "\n") {
-            eprintln!("warning: cannot write {}: {e}", file.display());
+    if cli.global.show_secrets {
+        eprintln!("warning: --show-secrets: decrypted secret values are printed in clear text");
+    }
+    match &cli.command {
+        Command::Cache { what } => cache::run(what, &opts.cache_dir),
+        Command::Diff(a) => diff::run(a, &opts, &cli.global).await,
+        command => {
+            let run = match pipeline::run(&opts).await {
+                Ok(r) => r,
+                Err(e) => return fail_setup(&e.to_string()),
+            };
+            let code = match command {
+                Command::Get { what } => show::get(&run, what),
+                Command::Build(a) => show::build(&run, a, &cli.global),
+                Command::Plan(a) => plan::plan(&run, a),
+                Command::Validate(a) => plan::validate(&run, a),
+                Command::Cache { .. } | Command::Diff(_) => EXIT_SETUP,
+            };
+            finish(
+                &run,
+                &cli.global,
+                &opts,
+                code,
+                !matches!(command, Command::Validate(_)),
+            )
         }
     }
-    if !cli.global.quiet {
-        let ecolor = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        eprint!("{}", report::summary(&run, ecolor));
+}
+
+/// Stats file, summary on stderr, and the exit status of a one-run command.
+fn finish(run: &Run, g: &GlobalArgs, opts: &RunOptions, code: u8, summary: bool) -> u8 {
+    write_stats(run, g, opts);
+    if summary && !g.quiet {
+        eprint!("{}", report::summary(run, output::stderr_color()));
     }
     if code != EXIT_OK {
         code
@@ -73,12 +84,38 @@ async fn dispatch(cli: Cli) -> u8 {
     }
 }
 
+fn write_stats(run: &Run, g: &GlobalArgs, opts: &RunOptions) {
+    let Some(file) = &g.stats_file else { return };
+    let c = report::counts(run);
+    let h = report::release_counts(run);
+    let cached = run
+        .render
+        .kustomizations
+        .values()
+        .filter(|n| n.outcome.output().is_some_and(|o| o.from_cache))
+        .count();
+    let stats = json!({
+        "wallSeconds": run.render.wall_time.as_secs_f64(),
+        "kustomizeSeconds": run.render.kustomize_time.as_secs_f64(),
+        "jobs": opts.jobs,
+        "kustomizations": c.total,
+        "rendered": c.rendered,
+        "kustomizationsFromCache": cached,
+        "objects": c.objects,
+        "helmReleases": h.total,
+        "helmReleasesRendered": h.rendered,
+    });
+    if let Err(e) = std::fs::write(file, output::pretty(&stats) + "\n") {
+        eprintln!("warning: cannot write {}: {e}", file.display());
+    }
+}
+
 fn fail_setup(msg: &str) -> u8 {
     eprintln!("error: {msg}");
     EXIT_SETUP
 }
 
-fn run_options(g: &GlobalArgs) -> Result<RunOptions, String> {
+pub fn run_options(g: &GlobalArgs) -> Result<RunOptions, String> {
     let mut mapped = std::collections::HashMap::new();
     for s in &g.sources {
         let (key, dir) = sources::parse_mapping(s)?;
@@ -87,7 +124,6 @@ fn run_options(g: &GlobalArgs) -> Result<RunOptions, String> {
             .map_err(|_| format!("--source {s}: no such directory"))?;
         mapped.insert(key, dir);
     }
-    let cache_dir = g.cache_dir.clone().unwrap_or_else(default_cache_dir);
     Ok(RunOptions {
         path: g.path.clone(),
         repo_root: g.repo_root.clone(),
@@ -98,9 +134,14 @@ fn run_options(g: &GlobalArgs) -> Result<RunOptions, String> {
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
         strict_substitution: g.strict_substitution,
         progress: !g.no_progress && !g.quiet && std::io::stderr().is_terminal(),
-        cache_dir,
+        cache_dir: g.cache_dir.clone().unwrap_or_else(default_cache_dir),
         age_key_files: g.age_key_files.clone(),
         redaction_key: g.redaction_key.clone(),
+        helm: g.helm.clone(),
+        offline: g.offline,
+        no_cache: g.no_cache,
+        kube_version: g.kube_version.clone(),
+        api_versions: g.api_versions.clone(),
     })
 }
 
@@ -108,88 +149,4 @@ fn default_cache_dir() -> PathBuf {
     dirs::cache_dir()
         .unwrap_or_else(std::env::temp_dir)
         .join("fluxsim")
-}
-
-fn print(s: &str) -> u8 {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
-        Ok(()) => EXIT_OK,
-        // A closed pipe (`| head`) is not an error.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
-        Err(e) => {
-            eprintln!("error: writing output: {e}");
-            EXIT_SETUP
-        }
-    }
-}
-
-fn get_ks(run: &Run, format: GetFormat, color: bool) -> u8 {
-    match format {
-        GetFormat::Table => print(&report::kustomization_table(run, color)),
-        GetFormat::Json => print(&(pretty(&json!(report::kustomization_rows(run))) + "\n")),
-        GetFormat::Yaml => print(&yaml::to_yaml(&json!(report::kustomization_rows(run)))),
-    }
-}
-
-fn pretty(v: &serde_json::Value) -> String {
-    serde_json::to_string_pretty(v).unwrap_or_default()
-}
-
-fn build(run: &Run, args: &BuildArgs, g: &GlobalArgs) -> u8 {
-    if g.show_secrets {
-        eprintln!("warning: --show-secrets: decrypted secret values are printed in clear text");
-    }
-    if let Some(dir) = &args.output_dir {
-        return match snapshot::write(run, dir, g.show_secrets) {
-            Ok(n) => {
-                if !g.quiet {
-                    eprintln!("wrote {n} objects to {}", dir.display());
-                }
-                EXIT_OK
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                EXIT_SETUP
-            }
-        };
-    }
-    let owners: Vec<_> = match &args.what {
-        None | Some(BuildWhat::All) => snapshot::ordered(run).collect(),
-        Some(BuildWhat::Ks { name }) => {
-            let found: Vec<_> = snapshot::ordered(run)
-                .filter(|(id, _)| id.name == *name || id.to_string() == *name)
-                .collect();
-            if found.is_empty() {
-                eprintln!("error: no Kustomization named {name}");
-                return EXIT_SETUP;
-            }
-            found
-        }
-    };
-    match args.output {
-        BuildFormat::Yaml => {
-            let objects: Vec<_> = owners
-                .iter()
-                .flat_map(|(_, n)| snapshot::owner_objects(run, n, g.show_secrets))
-                .collect();
-            print(&yaml::to_yaml_stream(objects.iter()))
-        }
-        BuildFormat::Json => {
-            let list: Vec<_> = owners
-                .iter()
-                .map(|(id, n)| {
-                    let status = run.analysis.status.get(id);
-                    json!({
-                        "kind": "Kustomization",
-                        "name": id.name,
-                        "namespace": id.namespace,
-                        "status": status.map(|s| s.label()),
-                        "message": status.map(|s| s.message()),
-                        "objects": snapshot::owner_objects(run, n, g.show_secrets),
-                    })
-                })
-                .collect();
-            print(&(pretty(&json!(list)) + "\n"))
-        }
-    }
 }

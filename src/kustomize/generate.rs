@@ -77,17 +77,36 @@ pub fn find_kustomization_file(dir: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Generates or merges the kustomization file in `dir` (a private copy) for `spec`.
+/// The kustomization file Flux will build from, computed without writing anything.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    /// File name inside the built folder (`kustomization.yaml` when generated).
+    pub file_name: String,
+    /// Its content, with the Flux spec merged in and origin annotations requested.
+    pub content: Value,
+    pub generated: Generated,
+}
+
+/// What writing the kustomization file decided.
+#[derive(Debug, Clone, Copy)]
+pub struct Generated {
+    /// Flux's own build would keep `config.kubernetes.io/origin` annotations.
+    pub keep_origin_annotations: bool,
+}
+
+/// Generates or merges the kustomization file of `dir` (in the original source) for `spec`.
+/// `included` says whether a file is part of the source artifact (`.sourceignore`).
 /// `display_root` is stripped from paths in error messages so they name repository files.
 ///
-/// The file always asks kustomize for origin annotations, so that every built object can be
-/// traced to its file; the result says whether Flux itself would keep them in the output.
-pub fn write_kustomization(
+/// The content always asks kustomize for origin annotations, so that every built object can be
+/// traced to its file; `generated` says whether Flux itself would keep them in the output.
+pub fn plan_kustomization(
     dir: &Path,
     spec: &KustomizationSpec,
     display_root: &Path,
-) -> Result<Generated, GenerateError> {
-    let (file, mut kus) = match find_kustomization_file(dir) {
+    included: &dyn Fn(&Path) -> bool,
+) -> Result<Planned, GenerateError> {
+    let (file_name, mut kus) = match find_kustomization_file(dir) {
         Some(file) => {
             let text = fs::read_to_string(&file).map_err(|source| GenerateError::Io {
                 path: display(&file, display_root),
@@ -107,9 +126,16 @@ pub fn write_kustomization(
                     });
                 }
             };
-            (file, retain_known(map))
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_else(|| "kustomization.yaml".into());
+            (name, retain_known(map))
         }
-        None => (dir.join("kustomization.yaml"), generate(dir, display_root)?),
+        None => (
+            "kustomization.yaml".to_string(),
+            generate(dir, display_root, included)?,
+        ),
     };
     merge_spec(&mut kus, spec, dir)?;
     let metadata = array_entry(&mut kus, "buildMetadata");
@@ -117,21 +143,45 @@ pub fn write_kustomization(
     if !keep_origin_annotations {
         metadata.push(json!("originAnnotations"));
     }
-    let text = yaml::to_yaml(&Value::Object(kus));
-    replace_file(&file, text.as_bytes()).map_err(|source| GenerateError::Io {
-        path: display(&file, display_root),
-        source,
-    })?;
-    Ok(Generated {
-        keep_origin_annotations,
+    Ok(Planned {
+        file_name,
+        content: Value::Object(kus),
+        generated: Generated {
+            keep_origin_annotations,
+        },
     })
 }
 
-/// What writing the kustomization file decided.
-#[derive(Debug, Clone, Copy)]
-pub struct Generated {
-    /// Flux's own build would keep `config.kubernetes.io/origin` annotations.
-    pub keep_origin_annotations: bool,
+/// Writes a planned kustomization file into `dir` of a private copy.
+pub fn write_planned(dir: &Path, planned: &Planned) -> std::io::Result<()> {
+    fs::create_dir_all(dir)?;
+    // Only one kustomization file may exist in a folder.
+    for other in KUSTOMIZATION_FILES {
+        if other != planned.file_name {
+            let p = dir.join(other);
+            if p.exists() {
+                fs::remove_file(p)?;
+            }
+        }
+    }
+    replace_file(
+        &dir.join(&planned.file_name),
+        yaml::to_yaml(&planned.content).as_bytes(),
+    )
+}
+
+/// Plans and writes in one step (the folder is its own source).
+pub fn write_kustomization(
+    dir: &Path,
+    spec: &KustomizationSpec,
+    display_root: &Path,
+) -> Result<Generated, GenerateError> {
+    let planned = plan_kustomization(dir, spec, display_root, &|_| true)?;
+    write_planned(dir, &planned).map_err(|source| GenerateError::Io {
+        path: display(dir, display_root),
+        source,
+    })?;
+    Ok(planned.generated)
 }
 
 fn retain_known(mut map: Map<String, Value>) -> Map<String, Value> {
@@ -140,9 +190,13 @@ fn retain_known(mut map: Map<String, Value>) -> Map<String, Value> {
 }
 
 /// `findOrGenerateKustomization` for a folder without a kustomization file.
-fn generate(dir: &Path, display_root: &Path) -> Result<Map<String, Value>, GenerateError> {
+fn generate(
+    dir: &Path,
+    display_root: &Path,
+    included: &dyn Fn(&Path) -> bool,
+) -> Result<Map<String, Value>, GenerateError> {
     let mut resources = Vec::new();
-    scan(dir, dir, display_root, &mut resources)?;
+    scan(dir, dir, display_root, included, &mut resources)?;
     let mut kus = Map::new();
     kus.insert(
         "apiVersion".into(),
@@ -165,6 +219,7 @@ fn scan(
     base: &Path,
     dir: &Path,
     display_root: &Path,
+    included: &dyn Fn(&Path) -> bool,
     out: &mut Vec<Value>,
 ) -> Result<(), GenerateError> {
     let io_err = |source| GenerateError::Io {
@@ -179,6 +234,9 @@ fn scan(
     for entry in entries {
         let path = entry.path();
         let Ok(ft) = entry.file_type() else { continue };
+        if !included(&path) {
+            continue;
+        }
         let rel = || {
             format!(
                 "./{}",
@@ -189,7 +247,7 @@ fn scan(
             if find_kustomization_file(&path).is_some() {
                 out.push(Value::String(rel()));
             } else {
-                scan(base, &path, display_root, out)?;
+                scan(base, &path, display_root, included, out)?;
             }
         } else if ft.is_file() {
             let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");

@@ -65,6 +65,22 @@ impl KustomizeCommand {
         }
     }
 
+    /// Identifies the program and its arguments for cache keys: path, size and modification
+    /// time (cheaper than running `kustomize version`, and changes when the binary does).
+    pub fn identity(&self) -> String {
+        let meta = std::fs::metadata(&self.program).ok();
+        let size = meta.as_ref().map_or(0, |m| m.len());
+        let mtime = meta
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        format!(
+            "{} {size} {mtime} {}",
+            self.program.display(),
+            self.args.join(" ")
+        )
+    }
+
     /// Builds `dir`; returns the YAML stream and how long the subprocess took.
     /// `display_root` is replaced by nothing in error messages, so they name repository paths.
     pub async fn build(

@@ -40,7 +40,9 @@ pub fn fluxsim(cache: &Path) -> Command {
         .env("XDG_CONFIG_HOME", cache.join("xdg-config"))
         .arg("--cache-dir")
         .arg(cache)
-        .arg("--no-progress");
+        .arg("--no-progress")
+        // Tests never reach the internet: charts come from testdata or 127.0.0.1 servers.
+        .arg("--offline");
     cmd
 }
 

@@ -3,14 +3,16 @@
 use super::super::input::{FluxFile, Owner, RenderStatus};
 use super::{Code, Ctx, Finding, Severity};
 
-/// An owner matches a file when kind and name agree and either its file is that path, or its file is
-/// unknown and the namespace (if the document names one) agrees.
+/// An owner matches a file when the kinds agree and its file is that path (kustomize includes
+/// files whole, and names in the file may still hold `${VAR}`s or get a prefix), or, when its
+/// file is unknown, when the name and the namespace (if the document names one) agree.
 fn matches(owner: &Owner, file: &FluxFile) -> bool {
-    if owner.id.kind != file.kind || owner.id.name != file.name {
+    if owner.id.kind != file.kind {
         return false;
     }
     match &owner.file {
         Some(path) => path == &file.path,
+        None if owner.id.name != file.name => false,
         None => file
             .namespace
             .as_ref()

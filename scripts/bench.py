@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Benchmarks fluxsim side by side in one run (medians over several runs; never a timed test).
+
+Cases (each reported with wall time, summed kustomize subprocess time, the ratio
+wall / (subprocess sum / jobs), peak memory):
+  corpus-cold   full render of a shared corpus repo without the build cache (--no-cache)
+  corpus-warm   the same with a warm cache
+  gen-cold/warm a generated home-ops repo (scripts/gen-repo.py --apps N)
+  diff-1file    `fluxsim diff` of a one-file change on a copy of the corpus in a git repo,
+                compared with one full `build`
+Usage: scripts/bench.py [--runs 5] [--apps 1000] [--corpus ../shared/corpus/onedr0p-home-ops]
+"""
+import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target", "release", "fluxsim")
+
+
+def run(args, cache, env_extra=None, stats=True):
+    """Runs fluxsim once; returns (wall seconds, stats dict, peak RSS in MB)."""
+    stats_file = tempfile.mktemp(suffix=".json")
+    cmd = ["/usr/bin/time", "-f", "%M", BIN] + args + ["--cache-dir", cache, "--no-progress", "-q"]
+    if stats:
+        cmd += ["--stats-file", stats_file]
+    env = dict(os.environ, PATH=os.path.join(ROOT, ".tools", "bin") + os.pathsep + os.environ["PATH"])
+    env.update(env_extra or {})
+    t = time.monotonic()
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    wall = time.monotonic() - t
+    rss_kb = int(p.stderr.strip().splitlines()[-1]) if p.stderr.strip() else 0
+    data = {}
+    if stats and os.path.exists(stats_file):
+        data = json.load(open(stats_file))
+        os.unlink(stats_file)
+    return wall, data, rss_kb / 1024
+
+
+def report(name, samples):
+    walls = [s[0] for s in samples]
+    inner = [s[1].get("wallSeconds", 0) for s in samples]
+    kz = [s[1].get("kustomizeSeconds", 0) for s in samples]
+    jobs = samples[0][1].get("jobs", 1) or 1
+    mem = max(s[2] for s in samples)
+    w, i, k = statistics.median(walls), statistics.median(inner), statistics.median(kz)
+    ratio = (i / (k / jobs)) if k > 0 else float("nan")
+    extra = samples[0][1]
+    print(f"{name:14} process {w:7.3f}s  render {i:7.3f}s  kustomize-sum {k:7.3f}s  "
+          f"ratio {ratio:5.2f}  peak {mem:6.1f} MB  jobs {jobs}  "
+          f"ks {extra.get('rendered')}/{extra.get('kustomizations')} hr {extra.get('helmReleasesRendered')}/{extra.get('helmReleases')}")
+    return w
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--apps", type=int, default=1000)
+    ap.add_argument("--corpus", default=os.path.join(ROOT, "..", "shared", "corpus", "onedr0p-home-ops"))
+    ap.add_argument("--entry", default="kubernetes/flux/cluster")
+    ap.add_argument("--skip", default="", help="comma separated case prefixes to skip")
+    a = ap.parse_args()
+    skip = [s for s in a.skip.split(",") if s]
+    subprocess.run(["cargo", "build", "--release", "--locked", "--quiet"], cwd=ROOT, check=True)
+    work = tempfile.mkdtemp(prefix="fluxsim-bench-")
+    try:
+        entry = os.path.join(a.corpus, a.entry)
+        common = ["get", "ks", "--path", entry, "--offline"]
+        if not any("corpus".startswith(s) for s in skip):
+            cold = [run(common + ["--no-cache"], os.path.join(work, "c1")) for _ in range(a.runs)]
+            report("corpus-cold", cold)
+            cache = os.path.join(work, "c2")
+            run(common, cache)
+            report("corpus-warm", [run(common, cache) for _ in range(a.runs)])
+        if not any("gen".startswith(s) for s in skip):
+            repo = os.path.join(work, "gen")
+            subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gen-repo.py"), "--apps", str(a.apps),
+                            "--out", repo], check=True, capture_output=True)
+            gen = ["build", "--path", os.path.join(repo, "kubernetes/flux/cluster"), "--offline"]
+            cache = os.path.join(work, "c3")
+            cold = [run(gen, cache if i == 0 else os.path.join(work, f"c3-{i}")) for i in range(max(1, a.runs // 2))]
+            report("gen-cold", cold)
+            report("gen-warm", [run(gen, cache) for _ in range(a.runs)])
+        if not any("diff".startswith(s) for s in skip):
+            bench_diff(a, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def bench_diff(a, work):
+    repo = os.path.join(work, "diffrepo")
+    shutil.copytree(a.corpus, repo)
+    git = lambda *args: subprocess.run(["git", "-C", repo, *args], check=True, capture_output=True)
+    git("init", "-q", "-b", "main")
+    git("-c", "user.email=b@e", "-c", "user.name=bench", "add", "-A")
+    git("-c", "user.email=b@e", "-c", "user.name=bench", "commit", "-qm", "base")
+    # One app file changes in the working tree.
+    target = None
+    for dp, _, files in os.walk(os.path.join(repo, "kubernetes", "apps")):
+        for f in sorted(files):
+            if f == "helmrelease.yaml":
+                target = os.path.join(dp, f)
+                break
+        if target:
+            break
+    with open(target, "a") as fh:
+        fh.write("\n# touched by bench\n")
+    entry = os.path.join(repo, a.entry)
+    cache = os.path.join(work, "c4")
+    run(["build", "--path", entry, "--offline"], cache, stats=False)
+    builds = [run(["build", "--path", entry, "--offline"], cache, stats=False) for _ in range(a.runs)]
+    diffs = [run(["diff", "--path", entry, "--base", "main", "--offline"], cache, stats=False) for _ in range(a.runs)]
+    b = statistics.median(x[0] for x in builds)
+    d = statistics.median(x[0] for x in diffs)
+    print(f"diff-1file     diff {d:7.3f}s  build {b:7.3f}s  diff/build {d / b:5.2f}  "
+          f"peak {max(x[2] for x in diffs):6.1f} MB  (warm cache, {os.path.relpath(target, repo)})")
+
+
+if __name__ == "__main__":
+    main()

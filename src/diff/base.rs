@@ -1,0 +1,428 @@
+//! Materializes the base side of a diff: the tree of a git revision, extracted into a temporary
+//! directory with the `git` CLI.
+//!
+//! Extraction is `git archive --format=tar <commit> | tar -x`. It only reads the object store:
+//! the user's working tree, index, HEAD and `.git/worktrees` stay untouched, and nothing needs
+//! cleaning up but the temporary directory (a crashed run leaves no stale worktree registration,
+//! which `git worktree add` would). Caveat: `git archive` honours `export-ignore` /
+//! `export-subst` attributes of the archived tree; GitOps repositories rarely use them.
+//!
+//! Without an explicit revision the base is the merge-base of `HEAD` with its upstream (`@{u}`),
+//! else with `origin/HEAD`, `origin/main`, `origin/master`, never `HEAD` itself. An explicit
+//! revision that does not resolve is retried as `origin/<rev>` (CI checkouts often have only the
+//! remote-tracking branch).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use tempfile::TempDir;
+
+/// Upstream candidates tried in order when no revision is given.
+const DEFAULT_UPSTREAMS: [&str; 4] = ["@{u}", "origin/HEAD", "origin/main", "origin/master"];
+
+const SHALLOW_HINT: &str = "the repository is a shallow clone; fetch full history (actions/checkout: `fetch-depth: 0`) or pass an explicit base revision";
+
+#[derive(Debug, thiserror::Error)]
+pub enum BaseError {
+    #[error("could not run `git {args}` in {dir}: {source}")]
+    Spawn {
+        args: String,
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{dir} is not inside a git work tree: {stderr}")]
+    NotARepository { dir: PathBuf, stderr: String },
+    #[error("base revision `{rev}` not found in {dir}{hint}")]
+    UnknownRevision {
+        rev: String,
+        dir: PathBuf,
+        hint: String,
+    },
+    #[error(
+        "no base revision: HEAD has no upstream (`@{{u}}`) and neither origin/HEAD, origin/main nor origin/master exists in {dir}; pass one explicitly"
+    )]
+    NoDefaultBase { dir: PathBuf },
+    #[error("no merge-base between HEAD and `{rev}` in {dir}{hint}")]
+    NoMergeBase {
+        rev: String,
+        dir: PathBuf,
+        hint: String,
+    },
+    #[error("could not create a temporary directory for base revision `{rev}`: {source}")]
+    TempDir { rev: String, source: std::io::Error },
+    #[error("extracting the tree of base revision `{rev}` ({commit}) failed: {detail}")]
+    Extract {
+        rev: String,
+        commit: String,
+        detail: String,
+    },
+}
+
+/// The base tree, deleted when dropped.
+#[derive(Debug)]
+pub struct BaseTree {
+    dir: TempDir,
+    /// Full commit id the tree was taken from.
+    pub commit: String,
+    /// The revision as asked for, or the upstream the merge-base was taken with.
+    pub rev: String,
+    /// `repo_dir` relative to the repository root (empty at the root), e.g. `clusters/prod/`.
+    pub prefix: PathBuf,
+}
+
+impl BaseTree {
+    /// The repository root as of the base commit.
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The counterpart of the `repo_dir` given to [`materialize`] inside the base tree (it may
+    /// not exist there if the directory is new on head).
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join(&self.prefix)
+    }
+}
+
+/// Extracts the tree of `rev` (or of the default merge-base) of the repository containing
+/// `repo_dir` into a temporary directory.
+pub fn materialize(repo_dir: &Path, rev: Option<&str>) -> Result<BaseTree, BaseError> {
+    let (toplevel, prefix) = locate(repo_dir)?;
+    let (rev, commit) = match rev {
+        Some(rev) => (rev.to_string(), resolve_explicit(repo_dir, rev)?),
+        None => default_base(repo_dir)?,
+    };
+    let dir = tempfile::Builder::new()
+        .prefix("fluxsim-base-")
+        .tempdir()
+        .map_err(|source| BaseError::TempDir {
+            rev: rev.clone(),
+            source,
+        })?;
+    // From the top level: in a subdirectory `git archive` would archive only that subtree.
+    extract(&toplevel, &commit, dir.path()).map_err(|detail| BaseError::Extract {
+        rev: rev.clone(),
+        commit: commit.clone(),
+        detail,
+    })?;
+    Ok(BaseTree {
+        dir,
+        commit,
+        rev,
+        prefix,
+    })
+}
+
+fn git(dir: &Path, args: &[&str]) -> Result<Output, BaseError> {
+    Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|source| BaseError::Spawn {
+            args: args.join(" "),
+            dir: dir.to_path_buf(),
+            source,
+        })
+}
+
+fn stdout_line(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn stderr_text(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).trim().to_string()
+}
+
+/// The repository's top level and `dir` relative to it.
+fn locate(dir: &Path) -> Result<(PathBuf, PathBuf), BaseError> {
+    let out = git(dir, &["rev-parse", "--show-toplevel", "--show-prefix"])?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines = text.lines();
+    match (out.status.success(), lines.next()) {
+        (true, Some(top)) if !top.is_empty() => Ok((
+            PathBuf::from(top),
+            PathBuf::from(lines.next().unwrap_or_default()),
+        )),
+        _ => Err(BaseError::NotARepository {
+            dir: dir.to_path_buf(),
+            stderr: stderr_text(&out),
+        }),
+    }
+}
+
+/// The commit `rev` names, or None.
+fn resolve(dir: &Path, rev: &str) -> Result<Option<String>, BaseError> {
+    // `--end-of-options` keeps a revision starting with `-` from being read as an option.
+    let spec = format!("{rev}^{{commit}}");
+    let out = git(
+        dir,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            &spec,
+        ],
+    )?;
+    let id = stdout_line(&out);
+    Ok((out.status.success() && !id.is_empty()).then_some(id))
+}
+
+fn resolve_explicit(dir: &Path, rev: &str) -> Result<String, BaseError> {
+    if let Some(id) = resolve(dir, rev)? {
+        return Ok(id);
+    }
+    if let Some(id) = resolve(dir, &format!("origin/{rev}"))? {
+        return Ok(id);
+    }
+    Err(BaseError::UnknownRevision {
+        rev: rev.to_string(),
+        dir: dir.to_path_buf(),
+        hint: shallow_hint(dir)?,
+    })
+}
+
+fn default_base(dir: &Path) -> Result<(String, String), BaseError> {
+    for upstream in DEFAULT_UPSTREAMS {
+        if resolve(dir, upstream)?.is_none() {
+            continue;
+        }
+        let out = git(dir, &["merge-base", "HEAD", upstream])?;
+        let id = stdout_line(&out);
+        if out.status.success() && !id.is_empty() {
+            return Ok((upstream.to_string(), id));
+        }
+        return Err(BaseError::NoMergeBase {
+            rev: upstream.to_string(),
+            dir: dir.to_path_buf(),
+            hint: shallow_hint(dir)?,
+        });
+    }
+    Err(BaseError::NoDefaultBase {
+        dir: dir.to_path_buf(),
+    })
+}
+
+/// `"; <hint>"` for a shallow clone, where missing history is the likely cause; else empty.
+fn shallow_hint(dir: &Path) -> Result<String, BaseError> {
+    let out = git(dir, &["rev-parse", "--is-shallow-repository"])?;
+    Ok(if stdout_line(&out) == "true" {
+        format!("; {SHALLOW_HINT}")
+    } else {
+        String::new()
+    })
+}
+
+/// `git archive <commit> | tar -x -C <dest>`; the error text carries both programs' stderr.
+fn extract(repo: &Path, commit: &str, dest: &Path) -> Result<(), String> {
+    let mut archive = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["archive", "--format=tar", commit])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("could not run `git archive`: {e}"))?;
+    // Read git's stderr on a thread: a full stderr pipe would block git while tar waits on it.
+    let git_stderr = archive.stderr.take().map(|mut pipe| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            text
+        })
+    });
+    let Some(tar_input) = archive.stdout.take() else {
+        let _ = archive.kill();
+        let _ = archive.wait();
+        return Err("`git archive` gave no output pipe".into());
+    };
+    let tar = Command::new("tar")
+        .arg("-x")
+        .arg("-f")
+        .arg("-")
+        .arg("-C")
+        .arg(dest)
+        .stdin(Stdio::from(tar_input))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output();
+    let git_status = archive.wait();
+    let git_err = git_stderr.and_then(|h| h.join().ok()).unwrap_or_default();
+    let tar = tar.map_err(|e| format!("could not run `tar`: {e}"))?;
+    match git_status {
+        Ok(s) if s.success() => {}
+        Ok(s) => return Err(format!("`git archive` exited with {s}: {}", git_err.trim())),
+        Err(e) => return Err(format!("`git archive` failed: {e}")),
+    }
+    if !tar.status.success() {
+        return Err(format!(
+            "`tar -x` exited with {}: {}",
+            tar.status,
+            stderr_text(&tar)
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    /// Runs git in `dir` with a fixed identity, failing the test on error.
+    fn run(dir: &Path, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args([
+                "-c",
+                "init.defaultBranch=main",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", stderr_text(&out));
+        stdout_line(&out)
+    }
+
+    /// An "origin" repo with two commits on main, and a clone with a feature branch (tracking
+    /// origin/main) that has one more commit plus uncommitted edits.
+    fn fixture() -> (TempDir, PathBuf, String, String) {
+        let tmp = TempDir::new().unwrap();
+        let origin = tmp.path().join("origin");
+        fs::create_dir_all(origin.join("clusters/prod")).unwrap();
+        run(&origin, &["init", "-q"]);
+        fs::write(origin.join("clusters/prod/app.yaml"), "v: 1\n").unwrap();
+        run(&origin, &["add", "."]);
+        run(&origin, &["commit", "-q", "-m", "one"]);
+        let first = run(&origin, &["rev-parse", "HEAD"]);
+        fs::write(origin.join("clusters/prod/app.yaml"), "v: 2\n").unwrap();
+        run(&origin, &["commit", "-q", "-am", "two"]);
+        let second = run(&origin, &["rev-parse", "HEAD"]);
+
+        let work = tmp.path().join("work");
+        run(tmp.path(), &["clone", "-q", "origin", "work"]);
+        run(
+            &work,
+            &["checkout", "-q", "-b", "feature", "--track", "origin/main"],
+        );
+        fs::write(work.join("clusters/prod/app.yaml"), "v: 3\n").unwrap();
+        run(&work, &["commit", "-q", "-am", "three"]);
+        fs::write(work.join("clusters/prod/app.yaml"), "v: dirty\n").unwrap();
+        (tmp, work, first, second)
+    }
+
+    #[test]
+    fn explicit_revision() {
+        let (_tmp, work, first, _) = fixture();
+        let base = materialize(&work, Some(&first)).unwrap();
+        assert_eq!(base.commit, first);
+        assert_eq!(
+            fs::read_to_string(base.root().join("clusters/prod/app.yaml")).unwrap(),
+            "v: 1\n"
+        );
+        assert!(!base.root().join(".git").exists());
+        // The user's working tree is untouched.
+        assert_eq!(
+            fs::read_to_string(work.join("clusters/prod/app.yaml")).unwrap(),
+            "v: dirty\n"
+        );
+        let root = base.root().to_path_buf();
+        drop(base);
+        assert!(!root.exists());
+    }
+
+    #[test]
+    fn default_is_merge_base_with_upstream_and_prefix_is_kept() {
+        let (_tmp, work, _, second) = fixture();
+        let base = materialize(&work.join("clusters/prod"), None).unwrap();
+        assert_eq!(base.commit, second);
+        assert_eq!(base.rev, "@{u}");
+        assert_eq!(base.prefix, PathBuf::from("clusters/prod/"));
+        assert_eq!(
+            fs::read_to_string(base.path().join("app.yaml")).unwrap(),
+            "v: 2\n"
+        );
+    }
+
+    #[test]
+    fn branch_name_falls_back_to_origin() {
+        let (_tmp, work, _, second) = fixture();
+        // As in CI checkouts: the base branch exists only as a remote-tracking branch.
+        run(&work, &["branch", "-q", "-D", "main"]);
+        let base = materialize(&work, Some("main")).unwrap();
+        assert_eq!(base.commit, second);
+    }
+
+    #[test]
+    fn missing_revision_is_named() {
+        let (_tmp, work, _, _) = fixture();
+        let err = materialize(&work, Some("no-such-branch")).unwrap_err();
+        assert!(matches!(err, BaseError::UnknownRevision { .. }));
+        assert!(err.to_string().contains("`no-such-branch`"), "{err}");
+        assert!(!err.to_string().contains("fetch-depth"), "{err}");
+    }
+
+    #[test]
+    fn no_upstream_and_no_origin_is_an_error() {
+        let tmp = TempDir::new().unwrap();
+        run(tmp.path(), &["init", "-q"]);
+        fs::write(tmp.path().join("f"), "x").unwrap();
+        run(tmp.path(), &["add", "."]);
+        run(tmp.path(), &["commit", "-q", "-m", "one"]);
+        let err = materialize(tmp.path(), None).unwrap_err();
+        assert!(matches!(err, BaseError::NoDefaultBase { .. }), "{err}");
+    }
+
+    #[test]
+    fn shallow_clone_without_merge_base_gets_a_hint() {
+        let (tmp, _work, _, _) = fixture();
+        let origin = tmp.path().join("origin");
+        // A diverged branch on origin, then a depth-1 clone of it: main's history is cut off.
+        run(&origin, &["checkout", "-q", "-b", "pr"]);
+        fs::write(origin.join("clusters/prod/app.yaml"), "v: pr\n").unwrap();
+        run(&origin, &["commit", "-q", "-am", "pr"]);
+        run(&origin, &["checkout", "-q", "main"]);
+        fs::write(origin.join("other.yaml"), "x: 1\n").unwrap();
+        run(&origin, &["add", "."]);
+        run(&origin, &["commit", "-q", "-m", "main moves on"]);
+        let url = format!("file://{}", origin.display());
+        run(
+            tmp.path(),
+            &[
+                "clone",
+                "-q",
+                "--depth",
+                "1",
+                "--no-single-branch",
+                &url,
+                "shallow",
+            ],
+        );
+        let shallow = tmp.path().join("shallow");
+        run(&shallow, &["checkout", "-q", "pr"]);
+        run(
+            &shallow,
+            &["branch", "-q", "--set-upstream-to", "origin/main"],
+        );
+        let err = materialize(&shallow, None).unwrap_err();
+        assert!(matches!(err, BaseError::NoMergeBase { .. }), "{err}");
+        assert!(err.to_string().contains("fetch-depth: 0"), "{err}");
+
+        let err = materialize(&shallow, Some("v0.0.1")).unwrap_err();
+        assert!(err.to_string().contains("`v0.0.1`"), "{err}");
+        assert!(err.to_string().contains("fetch-depth: 0"), "{err}");
+    }
+
+    #[test]
+    fn outside_a_repository_is_an_error() {
+        let tmp = TempDir::new().unwrap();
+        let err = materialize(tmp.path(), Some("main")).unwrap_err();
+        assert!(matches!(err, BaseError::NotARepository { .. }), "{err}");
+    }
+}

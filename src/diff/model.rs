@@ -1,0 +1,269 @@
+//! Data model of a cluster diff: the two rendered sides going in, the [`ClusterDiff`] coming out.
+//!
+//! The input types are what the renderer hands over (one entry per Kustomization / HelmRelease);
+//! the output types are what every format prints, and serialize as the `json` format (field order
+//! is declaration order, so it is stable).
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum OwnerKind {
+    Kustomization,
+    HelmRelease,
+}
+
+/// The Flux object that produced a set of rendered objects.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct OwnerRef {
+    pub kind: OwnerKind,
+    pub namespace: String,
+    pub name: String,
+}
+
+/// How an owner's render went on one side.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OwnerStatus {
+    Rendered,
+    Failed(String),
+    /// Could not be known offline (source or chart missing).
+    Unavailable(String),
+}
+
+/// One owner on one side. `objects` are already redacted (secrets are `<secret:…>` tokens) and
+/// only looked at when the status is [`OwnerStatus::Rendered`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct SideOwner {
+    pub status: OwnerStatus,
+    pub objects: Vec<serde_json::Value>,
+}
+
+/// One rendered cluster (base branch or PR head).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Side {
+    pub owners: BTreeMap<OwnerRef, SideOwner>,
+}
+
+/// Which owners a diff looks at (`fluxsim diff [ks|hr|all]`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Scope {
+    Ks,
+    Hr,
+    #[default]
+    All,
+}
+
+impl Scope {
+    pub fn includes(self, kind: OwnerKind) -> bool {
+        match self {
+            Scope::Ks => kind == OwnerKind::Kustomization,
+            Scope::Hr => kind == OwnerKind::HelmRelease,
+            Scope::All => true,
+        }
+    }
+}
+
+/// Labels/annotations removed before comparing: they change with every chart version bump.
+pub const DEFAULT_STRIP_ATTRS: [&str; 5] = [
+    "helm.sh/chart",
+    "checksum/config",
+    "checksum/secret",
+    "app.kubernetes.io/version",
+    "chart",
+];
+
+/// Fits GitHub's 65,536-character comment limit with room to spare.
+pub const DEFAULT_LIMIT_BYTES: usize = 65_000;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DiffOptions {
+    /// Lines of context around each change (`--unified N`).
+    pub context: usize,
+    /// Label/annotation keys removed from every `metadata.labels` / `metadata.annotations` map.
+    pub strip_attrs: Vec<String>,
+    /// Byte budget of the markdown output, marker included.
+    pub limit_bytes: usize,
+    /// ANSI colours in the `unified` and `stat` formats.
+    pub color: bool,
+    pub scope: Scope,
+}
+
+impl Default for DiffOptions {
+    fn default() -> Self {
+        DiffOptions {
+            context: 3,
+            strip_attrs: DEFAULT_STRIP_ATTRS.iter().map(|s| s.to_string()).collect(),
+            limit_bytes: DEFAULT_LIMIT_BYTES,
+            color: false,
+            scope: Scope::All,
+        }
+    }
+}
+
+/// Identity of a rendered object inside its owner. The API version is left out on purpose, so
+/// that `v1beta1` → `v1` shows as a change of one object rather than a removal plus an addition.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ObjectKey {
+    pub group: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    /// 0 normally; 1, 2, … for further objects with the same identity in one owner's output.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub duplicate: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+impl ObjectKey {
+    /// `Kind[.group]/[namespace/]name`, e.g. `Deployment.apps/default/web`, `Namespace/apps`.
+    pub fn label(&self) -> String {
+        let mut out = self.kind.clone();
+        if !self.group.is_empty() {
+            out.push('.');
+            out.push_str(&self.group);
+        }
+        if !self.namespace.is_empty() {
+            out.push('/');
+            out.push_str(&self.namespace);
+        }
+        out.push('/');
+        out.push_str(&self.name);
+        if self.duplicate > 0 {
+            out.push_str(&format!("#{}", self.duplicate + 1));
+        }
+        out
+    }
+}
+
+impl OwnerRef {
+    /// `HelmRelease/default/app`: used in patch file names.
+    pub fn path_label(&self) -> String {
+        format!("{:?}/{}/{}", self.kind, self.namespace, self.name)
+    }
+
+    /// `HelmRelease default/app`: used in headings.
+    pub fn title(&self) -> String {
+        format!("{:?} {}/{}", self.kind, self.namespace, self.name)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectChange {
+    Added,
+    Removed,
+    Changed,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ObjectDiff {
+    pub key: ObjectKey,
+    pub change: ObjectChange,
+    /// Lines added / removed in `patch`.
+    pub insertions: usize,
+    pub deletions: usize,
+    /// Unified diff with `--- a/<owner>/<object>` / `+++ b/…` headers, uncoloured.
+    pub patch: String,
+}
+
+/// The state of an owner on one side, as reported.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", content = "message", rename_all = "snake_case")]
+pub enum SideState {
+    Absent,
+    Rendered,
+    Failed(String),
+    Unavailable(String),
+}
+
+impl SideState {
+    pub(crate) fn from_status(owner: Option<&SideOwner>) -> SideState {
+        match owner.map(|o| &o.status) {
+            None => SideState::Absent,
+            Some(OwnerStatus::Rendered) => SideState::Rendered,
+            Some(OwnerStatus::Failed(m)) => SideState::Failed(m.clone()),
+            Some(OwnerStatus::Unavailable(m)) => SideState::Unavailable(m.clone()),
+        }
+    }
+
+    /// Failed or unavailable: its objects are unknown.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, SideState::Failed(_) | SideState::Unavailable(_))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OwnerChange {
+    Added,
+    Removed,
+    Changed,
+    Unchanged,
+    /// Failed or unavailable on one side only: its objects are not compared.
+    NotCompared,
+    /// Failed or unavailable on both sides: nothing to compare, reported briefly.
+    FailedOnBoth,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub added: usize,
+    pub changed: usize,
+    pub removed: usize,
+    pub insertions: usize,
+    pub deletions: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OwnerDiff {
+    pub owner: OwnerRef,
+    pub change: OwnerChange,
+    pub base: SideState,
+    pub head: SideState,
+    /// A one-line status note for failed / unavailable sides, e.g.
+    /// `failed on head: <msg>; its objects are not compared`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub counts: Counts,
+    /// Changed objects only, sorted by key; empty when the objects were not compared.
+    pub objects: Vec<ObjectDiff>,
+}
+
+/// The whole diff. `owners` holds every owner in scope (unchanged ones too), sorted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ClusterDiff {
+    pub owners: Vec<OwnerDiff>,
+}
+
+impl ClusterDiff {
+    /// Owners worth showing: everything except [`OwnerChange::Unchanged`].
+    pub fn shown(&self) -> impl Iterator<Item = &OwnerDiff> {
+        self.owners
+            .iter()
+            .filter(|o| o.change != OwnerChange::Unchanged)
+    }
+
+    pub fn totals(&self) -> Counts {
+        let mut t = Counts::default();
+        for o in &self.owners {
+            t.added += o.counts.added;
+            t.changed += o.counts.changed;
+            t.removed += o.counts.removed;
+            t.insertions += o.counts.insertions;
+            t.deletions += o.counts.deletions;
+        }
+        t
+    }
+}
+
+/// True when the head differs from the base (for `--exit-code`): any owner added, removed or
+/// changed, or failed/unavailable on one side only (the diff is then unknown, so "no changes"
+/// cannot be claimed). An owner failing on both sides is not a change.
+pub fn has_changes(diff: &ClusterDiff) -> bool {
+    diff.owners
+        .iter()
+        .any(|o| !matches!(o.change, OwnerChange::Unchanged | OwnerChange::FailedOnBoth))
+}

@@ -1,0 +1,118 @@
+//! Errors of the Helm rendering pipeline; every message names the HelmRelease it concerns.
+
+use std::path::PathBuf;
+
+/// A failure while rendering one HelmRelease. `hr` is always `namespace/name` of the HelmRelease.
+#[derive(Debug, thiserror::Error)]
+pub enum HelmError {
+    #[error("HelmRelease '{hr}': invalid Chart reference: {reason}")]
+    InvalidChartRef { hr: String, reason: String },
+    #[error("HelmRelease '{hr}': {kind} '{namespace}/{name}' not found")]
+    SourceNotFound {
+        hr: String,
+        kind: String,
+        namespace: String,
+        name: String,
+    },
+    #[error("HelmRelease '{hr}': {kind} '{namespace}/{name}' is not mapped to a local folder")]
+    SourceNotMapped {
+        hr: String,
+        kind: String,
+        namespace: String,
+        name: String,
+    },
+    #[error("HelmRelease '{hr}': chart not available offline: {url} {version}")]
+    Offline {
+        hr: String,
+        url: String,
+        version: String,
+    },
+    #[error(
+        "HelmRelease '{hr}': no version of chart '{chart}' in {url} matches '{constraint}' (available: {available})"
+    )]
+    NoMatchingVersion {
+        hr: String,
+        chart: String,
+        url: String,
+        constraint: String,
+        available: String,
+    },
+    #[error("HelmRelease '{hr}': invalid version constraint '{constraint}': {reason}")]
+    BadConstraint {
+        hr: String,
+        constraint: String,
+        reason: String,
+    },
+    #[error(
+        "HelmRelease '{hr}': could not resolve {kind} chart values reference '{object}' with key '{key}': {reason}"
+    )]
+    ValuesReference {
+        hr: String,
+        kind: String,
+        /// `namespace/name` of the ConfigMap or Secret.
+        object: String,
+        key: String,
+        reason: String,
+    },
+    #[error("HelmRelease '{hr}': invalid values: {reason}")]
+    Values { hr: String, reason: String },
+    #[error("HelmRelease '{hr}': fetching {url}: {reason}")]
+    Fetch {
+        hr: String,
+        url: String,
+        reason: String,
+    },
+    #[error("HelmRelease '{hr}': chart {chart}: {reason}")]
+    Chart {
+        hr: String,
+        chart: String,
+        reason: String,
+    },
+    #[error("HelmRelease '{hr}': helm template failed: {stderr}")]
+    Template { hr: String, stderr: String },
+    #[error("HelmRelease '{hr}': post-renderer failed: {reason}")]
+    PostRender { hr: String, reason: String },
+    #[error("HelmRelease '{hr}': could not run {program}: {source}")]
+    Spawn {
+        hr: String,
+        program: String,
+        source: std::io::Error,
+    },
+    #[error("HelmRelease '{hr}': {path}: {source}")]
+    Io {
+        hr: String,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("helm renderer setup: {0}")]
+    Setup(String),
+}
+
+impl HelmError {
+    /// Shorthand for an I/O failure on a path.
+    pub(crate) fn io(hr: &str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        HelmError::Io {
+            hr: hr.to_string(),
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// Shorthand for a problem with a chart's contents.
+    pub(crate) fn chart(hr: &str, chart: &str, reason: impl Into<String>) -> Self {
+        HelmError::Chart {
+            hr: hr.to_string(),
+            chart: chart.to_string(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for a network failure.
+    pub(crate) fn fetch(hr: &str, url: &str, reason: impl std::fmt::Display) -> Self {
+        HelmError::Fetch {
+            hr: hr.to_string(),
+            url: url.to_string(),
+            reason: reason.to_string(),
+        }
+    }
+}

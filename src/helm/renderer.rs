@@ -1,0 +1,366 @@
+//! The full pipeline for one HelmRelease: resolve the source, fetch the chart (cache), prepare it
+//! (valuesFiles, `.Chart.Version` metadata), merge values, `helm template`, post-render, and a render
+//! cache that makes identical inputs give byte-identical output.
+
+use super::cache::{Cache, sha256_hex, write_atomic};
+use super::chart_dir::{
+    chart_yaml_from_dir, chart_yaml_from_tgz, copy_dir, dir_digest, merge_values_files,
+    set_chart_version, unpack, with_metadata,
+};
+use super::error::HelmError;
+use super::fetch::Fetcher;
+use super::name::{release_name, release_namespace};
+use super::postrender::post_render;
+use super::semver::parse_version;
+use super::source::{ChartRequest, SourceKind, resolve_source};
+use super::template::{TemplateArgs, split_output, template};
+use super::values::merge_values;
+use super::view::{ClusterView, bool_at, object_id, str_at};
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+/// How the renderer runs.
+#[derive(Debug, Clone)]
+pub struct HelmOptions {
+    /// The helm command, e.g. `["helm"]`.
+    pub helm: Vec<String>,
+    /// Kustomize command plus leading args, e.g. `["kustomize","build"]` or `["kubectl","kustomize"]`.
+    pub kustomize: Vec<String>,
+    /// Root of the chart, index and render caches.
+    pub cache_dir: PathBuf,
+    /// Never touch the network; a cache miss is an error.
+    pub offline: bool,
+    /// `--kube-version` for `.Capabilities.KubeVersion`.
+    pub kube_version: Option<String>,
+    /// `--api-versions` for `.Capabilities.APIVersions`.
+    pub api_versions: Vec<String>,
+}
+
+/// The chart a release was rendered from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChartSource {
+    pub kind: SourceKind,
+    /// `Kind/namespace/name` of the source object.
+    pub source: String,
+    /// Repository or registry URL (chart archive URL for HTTP repositories); the folder for Git.
+    pub url: String,
+    /// Chart name from `Chart.yaml`.
+    pub name: String,
+    /// Requested version, constraint, tag or digest.
+    pub requested: String,
+    /// `.Chart.Version` as rendered (with Flux's build metadata, if any).
+    pub version: String,
+    /// `sha256:<hex>` of the chart archive (or of the chart folder's files for Git).
+    pub digest: String,
+    /// OCI manifest digest, the revision Flux tracks.
+    pub revision: Option<String>,
+}
+
+/// One rendered HelmRelease.
+#[derive(Debug, Clone)]
+pub struct RenderedRelease {
+    pub objects: Vec<Value>,
+    pub chart: ChartSource,
+    pub release_name: String,
+    pub namespace: String,
+    /// Merged user values (before Helm coalesces them with chart defaults).
+    pub values: Value,
+    /// The output came from the render cache.
+    pub from_cache: bool,
+}
+
+/// Renders HelmReleases; holds the HTTP client and caches. Share it behind an `Arc`.
+pub struct Renderer {
+    opts: HelmOptions,
+    fetcher: Fetcher,
+    /// Identifies the helm binary in render cache keys (path, size, mtime): cheaper than
+    /// running `helm version` for every process, which would cost as much as a cache hit saves.
+    helm_identity: String,
+}
+
+/// A chart ready for `helm template`.
+struct Prepared {
+    path: PathBuf,
+    /// Keeps an edited copy alive until helm has run.
+    _workdir: Option<tempfile::TempDir>,
+    source: ChartSource,
+    /// Everything about the chart that affects rendering.
+    identity: String,
+}
+
+impl Renderer {
+    pub fn new(opts: HelmOptions) -> Result<Self, HelmError> {
+        std::fs::create_dir_all(&opts.cache_dir).map_err(|e| {
+            HelmError::Setup(format!("cache folder {}: {e}", opts.cache_dir.display()))
+        })?;
+        let fetcher = Fetcher::new(Cache::new(&opts.cache_dir), opts.offline)?;
+        let helm_identity = program_identity(&opts.helm);
+        Ok(Renderer {
+            opts,
+            fetcher,
+            helm_identity,
+        })
+    }
+
+    fn helm_home(&self) -> PathBuf {
+        self.fetcher.cache.root().join("helm")
+    }
+
+    /// Full pipeline for one HelmRelease: resolve → fetch chart (cache) → values → helm template →
+    /// postRenderers → labels.
+    pub async fn render(
+        &self,
+        hr: &Value,
+        view: &dyn ClusterView,
+    ) -> Result<RenderedRelease, HelmError> {
+        let id = object_id(hr);
+        let request = resolve_source(hr, view)?;
+        let values = merge_values(hr, view)?;
+        let prepared = self.prepare(&request).await?;
+        let args = self.template_args(hr);
+        let key = sha256_hex(
+            json!({
+                "helm": self.helm_identity,
+                "chart": prepared.identity,
+                "values": values,
+                "args": args,
+                "hr": [str_at(hr, "/metadata/name"), str_at(hr, "/metadata/namespace")],
+                "postRenderers": hr.pointer("/spec/postRenderers"),
+                "postRenderStrategy": hr.pointer("/spec/postRenderStrategy"),
+                "commonMetadata": hr.pointer("/spec/commonMetadata"),
+                "kustomize": self.opts.kustomize,
+            })
+            .to_string(),
+        );
+        let cached = self
+            .fetcher
+            .cache
+            .root()
+            .join("render")
+            .join(format!("{key}.json"));
+        let result = |objects, from_cache| RenderedRelease {
+            objects,
+            chart: prepared.source.clone(),
+            release_name: args.release.clone(),
+            namespace: args.namespace.clone(),
+            values: values.clone(),
+            from_cache,
+        };
+        if let Ok(data) = std::fs::read(&cached)
+            && let Ok(objects) = serde_json::from_slice::<Vec<Value>>(&data)
+        {
+            return Ok(result(objects, true));
+        }
+        let workdir =
+            tempfile::tempdir().map_err(|e| HelmError::io(&id, std::env::temp_dir(), e))?;
+        let values_path = workdir.path().join("values.json");
+        // JSON is YAML, and leaves no doubt about scalar types.
+        let values_text = serde_json::to_vec_pretty(&values).map_err(|e| HelmError::Values {
+            hr: id.clone(),
+            reason: e.to_string(),
+        })?;
+        std::fs::write(&values_path, values_text)
+            .map_err(|e| HelmError::io(&id, &values_path, e))?;
+        let stdout = template(
+            &id,
+            &self.opts.helm,
+            &self.helm_home(),
+            &prepared.path,
+            &values_path,
+            &args,
+        )
+        .await?;
+        let rendered = split_output(&id, &stdout)?;
+        let objects = post_render(hr, &id, &self.opts.kustomize, rendered).await?;
+        let data = serde_json::to_vec(&objects)
+            .map_err(|e| HelmError::io(&id, &cached, std::io::Error::other(e)))?;
+        write_atomic(&cached, &data).map_err(|e| HelmError::io(&id, &cached, e))?;
+        Ok(result(objects, false))
+    }
+
+    fn template_args(&self, hr: &Value) -> TemplateArgs {
+        let policy = |p: &str| str_at(hr, p).unwrap_or("Create").to_string();
+        TemplateArgs {
+            release: release_name(hr),
+            namespace: release_namespace(hr),
+            // CRDs are applied unless both install and upgrade skip them (both default to Create).
+            include_crds: policy("/spec/install/crds") != "Skip"
+                || policy("/spec/upgrade/crds") != "Skip",
+            no_hooks: bool_at(hr, "/spec/install/disableHooks"),
+            skip_tests: !bool_at(hr, "/spec/test/enable"),
+            skip_schema_validation: bool_at(hr, "/spec/install/disableSchemaValidation"),
+            kube_version: self.opts.kube_version.clone(),
+            api_versions: self.opts.api_versions.clone(),
+        }
+    }
+
+    /// Fetches (or finds) the chart and applies source-controller's and helm-controller's edits.
+    async fn prepare(&self, req: &ChartRequest) -> Result<Prepared, HelmError> {
+        let hr = &req.hr;
+        let chart_err = |reason: String| HelmError::chart(hr, &req.chart, reason);
+        let custom_values = !(req.values_files.is_empty() || req.values_files == ["values.yaml"]);
+        // Source-controller appends the HelmChart generation when valuesFiles are set.
+        let mut metadata = custom_values.then(|| req.generation.to_string());
+        let (src, is_dir, chart_yaml, digest, url, revision, requested, values_base) = match req
+            .kind
+        {
+            SourceKind::GitRepository | SourceKind::OciRepository if req.local_dir.is_some() => {
+                let root = req.local_dir.clone().unwrap_or_default();
+                let dir = if req.kind == SourceKind::GitRepository {
+                    root.join(req.chart.trim_start_matches("./"))
+                } else {
+                    chart_root_in(&root)
+                };
+                let meta = chart_yaml_from_dir(&dir).map_err(chart_err)?;
+                let digest = dir_digest(&dir).map_err(chart_err)?;
+                let url = dir.display().to_string();
+                (
+                    dir,
+                    true,
+                    meta,
+                    digest,
+                    url,
+                    None,
+                    String::new(),
+                    Some(root),
+                )
+            }
+            _ => {
+                let fetched = self.fetcher.fetch(req).await?;
+                let meta = chart_yaml_from_tgz(&fetched.tgz).map_err(chart_err)?;
+                let requested = match req.kind {
+                    SourceKind::OciRepository => fetched.version.clone(),
+                    _ => req.version.clone(),
+                };
+                (
+                    fetched.tgz,
+                    false,
+                    meta,
+                    fetched.digest,
+                    fetched.url,
+                    fetched.revision,
+                    requested,
+                    None,
+                )
+            }
+        };
+        let name = str_at(&chart_yaml, "/name")
+            .unwrap_or(&req.chart)
+            .to_string();
+        let mut version = str_at(&chart_yaml, "/version")
+            .unwrap_or_default()
+            .to_string();
+        if req.chart_ref
+            && let Some(rev) = &revision
+        {
+            // helm-controller mutateChartWithSourceRevision: `<version>+<digest[:12]>`.
+            if !requested.is_empty() && parse_version(&requested).is_some() && requested != version
+            {
+                return Err(chart_err(format!(
+                    "artifact revision {requested} does not match chart version {version}"
+                )));
+            }
+            let hex = rev.trim_start_matches("sha256:");
+            metadata = Some(hex.chars().take(12).collect());
+        }
+        let mut workdir = None;
+        let mut path = src.clone();
+        let mut merged_files = Value::Null;
+        if metadata.is_some() || custom_values {
+            let tmp =
+                tempfile::tempdir().map_err(|e| HelmError::io(hr, std::env::temp_dir(), e))?;
+            let root = if is_dir {
+                let dest = tmp.path().join(&name);
+                copy_dir(&src, &dest).map_err(chart_err)?;
+                dest
+            } else {
+                unpack(&src, tmp.path()).map_err(chart_err)?
+            };
+            if custom_values {
+                // Git paths are relative to the source root, repository charts to the chart root.
+                let base = values_base.clone().unwrap_or_else(|| root.clone());
+                merged_files =
+                    merge_values_files(&base, &req.values_files, req.ignore_missing_values_files)
+                        .map_err(chart_err)?;
+                std::fs::write(
+                    root.join("values.yaml"),
+                    crate::yaml::to_yaml(&merged_files),
+                )
+                .map_err(|e| HelmError::io(hr, root.join("values.yaml"), e))?;
+            }
+            if let Some(md) = &metadata {
+                version = with_metadata(&version, md);
+                set_chart_version(&root, &version).map_err(chart_err)?;
+            }
+            path = root;
+            workdir = Some(tmp);
+        }
+        let identity =
+            json!({"digest": digest, "version": version, "valuesFiles": merged_files}).to_string();
+        Ok(Prepared {
+            path,
+            _workdir: workdir,
+            source: ChartSource {
+                kind: req.kind,
+                source: req.source.clone(),
+                url,
+                name,
+                requested,
+                version,
+                digest: format!("sha256:{digest}"),
+                revision,
+            },
+            identity,
+        })
+    }
+}
+
+/// A mapped OCI artifact folder is the chart itself, or holds it as its only subfolder.
+fn chart_root_in(root: &Path) -> PathBuf {
+    if root.join("Chart.yaml").is_file() {
+        return root.to_path_buf();
+    }
+    let subdirs: Vec<PathBuf> = std::fs::read_dir(root)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("Chart.yaml").is_file())
+        .collect();
+    match subdirs.as_slice() {
+        [only] => only.clone(),
+        _ => root.to_path_buf(),
+    }
+}
+
+/// `command + resolved path + size + mtime` of a program, so an upgraded binary misses the cache.
+fn program_identity(command: &[String]) -> String {
+    let program = command.first().map_or("helm", String::as_str);
+    let path = if program.contains('/') {
+        Some(PathBuf::from(program))
+    } else {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(program))
+                .find(|candidate| candidate.is_file())
+        })
+    };
+    let stamp = path
+        .as_ref()
+        .and_then(|p| std::fs::metadata(p).ok())
+        .map(|m| {
+            let mtime = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            format!("{}:{mtime}", m.len())
+        })
+        .unwrap_or_default();
+    format!(
+        "{}|{}|{stamp}",
+        command.join(" "),
+        path.map(|p| p.display().to_string()).unwrap_or_default()
+    )
+}
