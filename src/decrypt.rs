@@ -186,7 +186,13 @@ pub fn decrypt_object(
                 // No MAC warning here: kustomize re-serializes objects, so the MAC of a built
                 // object rarely matches, which is why Flux does not check it.
                 collect_plain(obj, &d.value, &mut result.secret_values);
-                *obj = d.value;
+                let mut value = d.value;
+                if !is_secret {
+                    // Secrets are redacted whole; other kinds in the fields that were encrypted.
+                    let marks = crate::taint::changed_paths(obj, &value, &result.secret_values);
+                    crate::taint::mark(&mut value, &marks);
+                }
+                *obj = value;
             }
             Err(e @ (SopsError::NoMatchingKey { .. } | SopsError::UnsupportedKeyType { .. })) => {
                 let (placeholder, _) = sops::placeholder_document(obj);

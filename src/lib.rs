@@ -27,5 +27,6 @@ pub mod snapshot;
 pub mod sops;
 pub mod sources;
 pub mod substitute;
+pub mod taint;
 pub mod workspace;
 pub mod yaml;

@@ -146,6 +146,12 @@ pub async fn run(opts: &RunOptions) -> Result<Run, SetupError> {
             redactor.add_values(out.decrypted_values.iter().cloned());
         }
     }
+    // Values a release read from Secrets or from marked fields: only the registered secret
+    // values inside them are hidden, so `echo.example.com` shows as `echo.<secret:…>`.
+    let mut releases = releases;
+    for hr in releases.values_mut() {
+        hr.secret_values = redactor.refine(&hr.secret_values);
+    }
     for hr in releases.values() {
         redactor.add_values(hr.secret_values.iter().cloned());
     }

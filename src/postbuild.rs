@@ -74,6 +74,22 @@ pub fn substitute_all(
                 .unwrap_or_default();
             format!("post build failed for '{first}': {e}")
         })?;
+    // A ConfigMap field that received a secret (it carries a taint mark) passes the secret on.
+    for r in &pb.substitute_from {
+        if r.kind != RefKind::ConfigMap {
+            continue;
+        }
+        let Some(obj) = lookup(&r.kind, &r.name) else {
+            continue;
+        };
+        for p in crate::taint::paths(&obj) {
+            if let Some(key) = p.strip_prefix("/data/")
+                && let Some(var) = vars.get_mut(&key.replace("~1", "/").replace("~0", "~"))
+            {
+                var.from_secret = true;
+            }
+        }
+    }
     if unknown_sources {
         let mut bare = BTreeSet::new();
         objects.iter().for_each(|o| collect(o, &mut bare, true));
@@ -107,7 +123,13 @@ pub fn substitute_all(
     }
     report.substituted = true;
     for obj in objects.iter_mut() {
-        *obj = substitute::substitute_object(obj, &vars, strict).map_err(|e| e.to_string())?;
+        let mut done =
+            substitute::substitute_object(obj, &vars, strict).map_err(|e| e.to_string())?;
+        if !report.secret_values.is_empty() {
+            let marks = crate::taint::changed_paths(obj, &done, &report.secret_values);
+            crate::taint::mark(&mut done, &marks);
+        }
+        *obj = done;
     }
     Ok(report)
 }

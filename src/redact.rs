@@ -3,7 +3,8 @@
 //! Secret `data`/`stringData` values become `<secret:XXXXXXXXXX>` tokens: a keyed hash (HMAC-SHA256)
 //! of the value, so equal values give equal tokens and a changed value a changed token, while a
 //! reader without the key cannot test guesses of a short value. Values that reached other objects
-//! through substitution (or chart values) are replaced wherever they landed. The key is random,
+//! through substitution or decryption are replaced in the fields [`crate::taint`] marked, and
+//! values a HelmRelease read from Secrets anywhere in that release's output. The key is random,
 //! kept in the cache folder so snapshots stay byte-identical between runs on one machine.
 
 use base64::Engine;
@@ -67,6 +68,25 @@ impl Redactor {
             .sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
     }
 
+    /// For text known to contain a secret (a marked field): the registered secret values found
+    /// in it, so that only they are replaced; the text itself when none is.
+    pub fn refine(&self, texts: &[String]) -> Vec<String> {
+        let mut out = Vec::new();
+        for t in texts {
+            let found: Vec<&String> = self
+                .values
+                .iter()
+                .filter(|v| v.len() >= MIN_SUBSTRING_LEN && t.contains(v.as_str()))
+                .collect();
+            if found.is_empty() {
+                out.push(t.clone());
+            } else {
+                out.extend(found.into_iter().cloned());
+            }
+        }
+        out
+    }
+
     pub fn token(&self, plain: &[u8]) -> String {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
             .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
@@ -75,8 +95,15 @@ impl Redactor {
         format!("<secret:{}>", hex::encode(&digest[..5]))
     }
 
-    /// Redacts one object in place.
+    /// Redacts one object in place: Secret values, and the fields marked as holding secrets.
     pub fn redact_object(&self, obj: &mut Value) {
+        self.redact_object_with(obj, &[]);
+    }
+
+    /// Like [`Self::redact_object`], and also replaces `extra` values anywhere in the object
+    /// (values a HelmRelease read from Secrets: where a chart puts them is not known).
+    pub fn redact_object_with(&self, obj: &mut Value, extra: &[String]) {
+        let marks = crate::taint::take(obj);
         let is_secret = obj.get("kind").and_then(Value::as_str) == Some("Secret");
         if is_secret && let Some(map) = obj.as_object_mut() {
             if let Some(Value::Object(data)) = map.get_mut("data") {
@@ -100,45 +127,65 @@ impl Redactor {
                 }
             }
         }
-        if !self.values.is_empty() {
-            self.scrub(obj);
+        for pointer in &marks {
+            if let Some(v) = obj.pointer_mut(pointer) {
+                self.scrub(v, &self.values, true);
+            }
+        }
+        if !extra.is_empty() {
+            let mut extra: Vec<String> = extra.iter().filter(|v| !v.is_empty()).cloned().collect();
+            extra.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+            extra.dedup();
+            self.scrub(obj, &extra, false);
         }
     }
 
-    fn scrub(&self, v: &mut Value) {
+    /// Removes the internal marks without redacting (`--show-secrets`).
+    pub fn reveal(obj: &mut Value) {
+        crate::taint::take(obj);
+    }
+
+    /// Replaces `values` in every leaf under `v`. In a marked field (`marked`), a leaf that
+    /// contains a value too short to replace safely is replaced whole.
+    fn scrub(&self, v: &mut Value, values: &[String], marked: bool) {
         match v {
             Value::String(s) => {
-                if let Some(r) = self.replace_in(s) {
+                if let Some(r) = self.replace_in(s, values, marked) {
                     *s = r;
                 }
             }
             Value::Number(n) => {
                 let text = n.to_string();
-                if self.values.contains(&text) {
+                if marked || values.contains(&text) {
                     *v = Value::String(self.token(text.as_bytes()));
                 }
             }
             Value::Bool(b) => {
                 let text = b.to_string();
-                if self.values.contains(&text) {
+                if marked || values.contains(&text) {
                     *v = Value::String(self.token(text.as_bytes()));
                 }
             }
-            Value::Array(a) => a.iter_mut().for_each(|x| self.scrub(x)),
-            Value::Object(m) => m.values_mut().for_each(|x| self.scrub(x)),
+            Value::Array(a) => a.iter_mut().for_each(|x| self.scrub(x, values, marked)),
+            Value::Object(m) => m.values_mut().for_each(|x| self.scrub(x, values, marked)),
             Value::Null => {}
         }
     }
 
-    fn replace_in(&self, s: &str) -> Option<String> {
+    fn replace_in(&self, s: &str, values: &[String], marked: bool) -> Option<String> {
         let mut out: Option<String> = None;
-        for value in &self.values {
+        for value in values {
             let current = out.as_deref().unwrap_or(s);
             if current == value {
                 return Some(self.token(value.as_bytes()));
             }
-            if value.len() >= MIN_SUBSTRING_LEN && current.contains(value.as_str()) {
+            if !current.contains(value.as_str()) {
+                continue;
+            }
+            if value.len() >= MIN_SUBSTRING_LEN {
                 out = Some(current.replace(value.as_str(), &self.token(value.as_bytes())));
+            } else if marked {
+                return Some(self.token(s.as_bytes()));
             }
         }
         out
@@ -163,14 +210,30 @@ mod tests {
     }
 
     #[test]
-    fn substituted_values_are_scrubbed() {
+    fn only_marked_fields_are_scrubbed() {
         let mut r = Redactor::new(b"k".repeat(32));
         r.add_values(["hunter2".to_string(), "42".to_string()]);
-        let mut cm = json!({"kind":"ConfigMap","data":{"url":"postgres://u:hunter2@db","port":42,"n":"x42x"}});
+        let mut cm = json!({"kind":"ConfigMap","metadata":{"name":"c"},
+            "data":{"url":"postgres://u:hunter2@db","port":42,"n":"x42x","other":"hunter2 elsewhere"}});
+        crate::taint::mark(
+            &mut cm,
+            &["/data/url".into(), "/data/port".into(), "/data/n".into()],
+        );
         r.redact_object(&mut cm);
-        let text = cm.to_string();
-        assert!(!text.contains("hunter2"), "{text}");
+        assert!(!cm["data"]["url"].as_str().unwrap().contains("hunter2"));
         assert!(cm["data"]["port"].as_str().unwrap().starts_with("<secret:"));
-        assert_eq!(cm["data"]["n"], "x42x");
+        // A short value inside a marked field hides the whole field.
+        assert!(cm["data"]["n"].as_str().unwrap().starts_with("<secret:"));
+        // Unmarked fields are left alone, and the marks are gone.
+        assert_eq!(cm["data"]["other"], "hunter2 elsewhere");
+        assert!(cm["metadata"].get("annotations").is_none());
+    }
+
+    #[test]
+    fn release_values_are_scrubbed_everywhere_in_its_objects() {
+        let r = Redactor::new(b"k".repeat(32));
+        let mut d = json!({"kind":"Deployment","spec":{"env":[{"value":"tok-123456"}]}});
+        r.redact_object_with(&mut d, &["tok-123456".to_string()]);
+        assert!(!d.to_string().contains("tok-123456"));
     }
 }

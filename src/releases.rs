@@ -128,7 +128,8 @@ pub async fn render_all(
             let request = helm::resolve_source(obj, view.as_ref());
             let chart = describe(&request);
             let host = request.as_ref().map(host_of).unwrap_or_default();
-            let secret_values = values_from_secrets(obj, view.as_ref());
+            let mut secret_values = values_from_secrets(obj, view.as_ref());
+            secret_values.extend(crate::taint::marked_values(obj));
             nodes.insert(
                 id.clone(),
                 HrNode {

@@ -6,6 +6,7 @@ use crate::engine::KsNode;
 use crate::flux::{NamespacedName, source_display};
 use crate::object::{self, ObjectKey};
 use crate::pipeline::Run;
+use crate::redact::Redactor;
 use crate::releases::HrNode;
 use crate::yaml;
 use serde_json::{Value, json};
@@ -22,7 +23,9 @@ pub fn owner_objects(run: &Run, node: &KsNode, show_secrets: bool) -> Vec<Value>
         .iter()
         .map(|o| {
             let mut o = o.clone();
-            if !show_secrets {
+            if show_secrets {
+                Redactor::reveal(&mut o);
+            } else {
                 run.redactor.redact_object(&mut o);
             }
             o
@@ -37,8 +40,10 @@ pub fn release_objects(run: &Run, hr: &HrNode, show_secrets: bool) -> Vec<Value>
         .iter()
         .map(|o| {
             let mut o = o.clone();
-            if !show_secrets {
-                run.redactor.redact_object(&mut o);
+            if show_secrets {
+                Redactor::reveal(&mut o);
+            } else {
+                run.redactor.redact_object_with(&mut o, &hr.secret_values);
             }
             o
         })
