@@ -147,6 +147,10 @@ impl Renderer {
             values: values.clone(),
             from_cache,
         };
+        // Identical renders in flight (the base and head of a diff) wait for the first one, so
+        // charts with random values render once and both sides read the same cached output.
+        let gate = render_gate(&key);
+        let _in_flight = gate.lock().await;
         if let Ok(data) = std::fs::read(&cached)
             && let Ok(objects) = serde_json::from_slice::<Vec<Value>>(&data)
         {
@@ -363,4 +367,14 @@ fn program_identity(command: &[String]) -> String {
         command.join(" "),
         path.map(|p| p.display().to_string()).unwrap_or_default()
     )
+}
+
+/// One async lock per render key, shared by every Renderer of the process.
+fn render_gate(key: &str) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    static GATES: OnceLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = OnceLock::new();
+    let gates = GATES.get_or_init(Default::default);
+    let mut map = gates.lock().unwrap_or_else(|p| p.into_inner());
+    map.entry(key.to_string()).or_default().clone()
 }
