@@ -57,6 +57,11 @@ pub fn cluster_input(run: &Run, assume_crds: &[String]) -> ClusterInput {
                 .filter(|o| o.vars.substituted)
                 .map(|o| o.vars.used.clone())
                 .unwrap_or_default(),
+            // A ${VAR:=default} is fine undefined; only plain ${VAR}s are not.
+            vars_with_default: out
+                .filter(|o| o.vars.substituted)
+                .map(|o| o.vars.used.difference(&o.vars.used_bare).cloned().collect())
+                .unwrap_or_default(),
         });
     }
     for (id, hr) in &run.releases {
@@ -74,12 +79,27 @@ pub fn cluster_input(run: &Run, assume_crds: &[String]) -> ClusterInput {
             objects: hr.outcome.objects().to_vec(),
             vars_defined: Default::default(),
             vars_used: Default::default(),
+            vars_with_default: Default::default(),
         });
     }
+    let unknown_outputs = run
+        .analysis
+        .status
+        .iter()
+        .filter(|(_, s)| matches!(s, Status::Unavailable(_)))
+        .map(|(id, _)| ks_id(id))
+        .chain(
+            run.release_status
+                .iter()
+                .filter(|(_, s)| matches!(s, Status::Unavailable(_)))
+                .map(|(id, _)| OwnerId::new(OwnerKind::HelmRelease, &id.namespace, &id.name)),
+        )
+        .collect();
     ClusterInput {
         owners,
         flux_files: flux_files(run),
         assume_crds: assume_crds.to_vec(),
+        unknown_outputs,
     }
 }
 

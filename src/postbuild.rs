@@ -26,6 +26,8 @@ pub struct VarsReport {
     pub substituted: bool,
     pub defined: IndexMap<String, VarOrigin>,
     pub used: BTreeSet<String>,
+    /// Variables referenced as a plain `${VAR}` somewhere (no default): undefined ones fail.
+    pub used_bare: BTreeSet<String>,
     /// Plain values of variables that came from Secrets (kept for redaction, never printed).
     pub secret_values: Vec<String>,
     /// Things fluxsim could not know offline, reported on the Kustomization.
@@ -117,6 +119,7 @@ pub fn substitute_all(
     };
     for obj in objects.iter() {
         collect(obj, &mut report.used, false);
+        collect(obj, &mut report.used_bare, true);
     }
     if !substitute::should_substitute(&pb, &vars) {
         return Ok(report);

@@ -39,6 +39,7 @@ fn owner(id: OwnerId, api_version: &str, spec: Value) -> Owner {
         objects: Vec::new(),
         vars_defined: Default::default(),
         vars_used: Default::default(),
+        vars_with_default: Default::default(),
     }
 }
 
@@ -147,6 +148,7 @@ pub fn cluster(owners: Vec<Owner>) -> ClusterInput {
         owners,
         flux_files,
         assume_crds: Vec::new(),
+        unknown_outputs: Vec::new(),
     }
 }
 

@@ -107,6 +107,8 @@ pub struct Owner {
     pub vars_defined: IndexMap<String, VarDef>,
     /// `${VAR}` names referenced in its pre-substitution output.
     pub vars_used: BTreeSet<String>,
+    /// Of those, the ones only ever used with a default (`${VAR:=d}`): fine when undefined.
+    pub vars_with_default: BTreeSet<String>,
 }
 
 /// A Kustomization or HelmRelease document found somewhere in the repository.
@@ -126,4 +128,7 @@ pub struct ClusterInput {
     pub flux_files: Vec<FluxFile>,
     /// "group/Kind" or "group" patterns ("*.example.com" also works) assumed pre-installed.
     pub assume_crds: Vec<String>,
+    /// Owners whose output could not be known offline (a chart not in the cache, an unmapped
+    /// source): CRDs and objects they would render are unknown, so absence is not conclusive.
+    pub unknown_outputs: Vec<OwnerId>,
 }

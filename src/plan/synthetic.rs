@@ -55,6 +55,7 @@ fn blank_owner(id: OwnerId, object: Value, parent: Option<OwnerId>) -> Owner {
         objects: Vec::new(),
         vars_defined: Default::default(),
         vars_used: Default::default(),
+        vars_with_default: Default::default(),
     }
 }
 
@@ -337,6 +338,7 @@ pub fn synthetic_input(n: usize, seed: u64) -> ClusterInput {
         owners,
         flux_files,
         assume_crds: Vec::new(),
+        unknown_outputs: Vec::new(),
     }
 }
 

@@ -219,6 +219,7 @@ mod tests {
             objects: Vec::new(),
             vars_defined: Default::default(),
             vars_used: Default::default(),
+            vars_with_default: Default::default(),
         })
     }
 

@@ -131,15 +131,24 @@ fn not_rendered(
 ) -> Finding {
     let gk = group_kind(group, kind);
     let names = object_names(objects);
+    let unknown = ctx.input.unknown_outputs.len();
+    let (severity, note) = if unknown > 0 {
+        (
+            Severity::Info,
+            format!("; {unknown} owners could not be rendered offline and may provide it"),
+        )
+    } else {
+        (Severity::Warning, String::new())
+    };
     let message = format!(
         "{} renders {}, but nothing in this cluster renders a CustomResourceDefinition for {gk}; if it is \
-         installed some other way, list it in assume_crds (\"{group}/{kind}\" or \"{group}\")",
+         installed some other way, list it in assume_crds (\"{group}/{kind}\" or \"{group}\"){note}",
         ctx.id(node),
         list_some(&names, 5),
     );
     let mut f = Finding::new(
         Code::CrdNotRendered,
-        Severity::Warning,
+        severity,
         Some(ctx.id(node).clone()),
         message,
     );

@@ -24,7 +24,9 @@ fn undefined(ctx: &Ctx, out: &mut Vec<Finding>) {
         let missing: Vec<String> = owner
             .vars_used
             .iter()
-            .filter(|v| !owner.vars_defined.contains_key(*v))
+            .filter(|v| {
+                !owner.vars_defined.contains_key(*v) && !owner.vars_with_default.contains(*v)
+            })
             .map(|v| format!("${{{v}}}"))
             .collect();
         if missing.is_empty() {
