@@ -13,7 +13,7 @@ Usage: scripts/bench.py [--runs 5] [--apps 1000] [--corpus ../shared/corpus/oned
 import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target", "release", "fluxsim")
+BIN = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "fluxsim")
 
 
 def run(args, cache, env_extra=None, stats=True):

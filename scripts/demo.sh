@@ -11,7 +11,8 @@ cargo build --release --locked --quiet
 example="testdata/example/kubernetes/flux/cluster"
 out="${1:-$root/target/example-snapshot}"
 # The example's SOPS secrets are encrypted to this test key.
-fluxsim=(./target/release/fluxsim --path "$example" --age-key-file testdata/sops/keys/main.agekey)
+bin="${CARGO_TARGET_DIR:-$root/target}/release/fluxsim"
+fluxsim=("$bin" --path "$example" --age-key-file testdata/sops/keys/main.agekey)
 "${fluxsim[@]}" get ks --quiet
 echo
 "${fluxsim[@]}" get hr --quiet
