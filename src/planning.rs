@@ -12,13 +12,10 @@ use crate::yaml;
 pub fn cluster_input(run: &Run, assume_crds: &[String]) -> ClusterInput {
     let ks_id =
         |id: &NamespacedName| OwnerId::new(OwnerKind::Kustomization, &id.namespace, &id.name);
-    let synthetic: Option<&NamespacedName> =
-        run.discovery.synthetic.then_some(&run.discovery.root.id);
+    // The synthetic root (the flux-system Kustomization bootstrap creates for --path) is a
+    // real owner in the cluster: it creates the namespaces and Kustomizations of the sync path.
     let mut owners = Vec::new();
     for (id, node) in &run.render.kustomizations {
-        if node.synthetic {
-            continue;
-        }
         let status = match (&node.outcome, run.analysis.status.get(id)) {
             (Outcome::Failed(m), _) => RenderStatus::Failed(m.clone()),
             (_, Some(Status::Failed(m))) => RenderStatus::Failed(m.clone()),
@@ -28,11 +25,7 @@ pub fn cluster_input(run: &Run, assume_crds: &[String]) -> ClusterInput {
         owners.push(Owner {
             id: ks_id(id),
             object: node.ks.object.clone(),
-            parent: node
-                .parent
-                .as_ref()
-                .filter(|p| Some(*p) != synthetic)
-                .map(ks_id),
+            parent: node.parent.as_ref().map(ks_id),
             file: node.file.clone(),
             status,
             objects: out.map(|o| o.objects.clone()).unwrap_or_default(),

@@ -117,7 +117,10 @@ pub fn substitute_all(
             .collect(),
         ..Default::default()
     };
-    for obj in objects.iter() {
+    for obj in objects
+        .iter()
+        .filter(|o| !substitute::is_substitution_disabled(o))
+    {
         collect(obj, &mut report.used, false);
         collect(obj, &mut report.used_bare, true);
     }

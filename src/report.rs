@@ -66,47 +66,30 @@ pub fn release_rows(run: &Run) -> Vec<Value> {
 }
 
 pub fn kustomization_table(run: &Run, color: bool) -> String {
-    let rows: Vec<Vec<String>> = kustomization_rows(run)
-        .iter()
-        .map(|r| {
-            vec![
-                text(&r["namespace"]),
-                text(&r["name"]),
-                text(&r["path"]),
-                r["objects"].to_string(),
-                text(&r["status"]),
-                first_line(&text(&r["message"])).to_string(),
-            ]
-        })
-        .collect();
-    table(
-        &["NAMESPACE", "NAME", "PATH", "OBJECTS", "STATUS", "MESSAGE"],
-        rows,
-        4,
-        color,
-    )
+    owner_table(&kustomization_rows(run), ("PATH", "path"), color)
 }
 
 pub fn release_table(run: &Run, color: bool) -> String {
-    let rows: Vec<Vec<String>> = release_rows(run)
+    owner_table(&release_rows(run), ("CHART", "chart"), color)
+}
+
+/// The `get` table: namespace, name, one owner-specific column, objects, status, message.
+fn owner_table(rows: &[Value], (header, field): (&str, &str), color: bool) -> String {
+    let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
             vec![
                 text(&r["namespace"]),
                 text(&r["name"]),
-                text(&r["chart"]),
+                text(&r[field]),
                 r["objects"].to_string(),
                 text(&r["status"]),
                 first_line(&text(&r["message"])).to_string(),
             ]
         })
         .collect();
-    table(
-        &["NAMESPACE", "NAME", "CHART", "OBJECTS", "STATUS", "MESSAGE"],
-        rows,
-        4,
-        color,
-    )
+    let header = ["NAMESPACE", "NAME", header, "OBJECTS", "STATUS", "MESSAGE"];
+    table(&header, cells, 4, color)
 }
 
 fn text(v: &Value) -> String {
