@@ -294,13 +294,18 @@ fn lookup_for(p: &Pending, index: &HashMap<(String, String, String), Value>) -> 
 }
 
 fn progress_bar(enabled: bool) -> ProgressBar {
+    progress(enabled, "building {pos}/{len} Kustomizations")
+}
+
+/// A progress bar on stderr (hidden when disabled: not a terminal, `--no-progress`, `-q`).
+pub fn progress(enabled: bool, what: &str) -> ProgressBar {
     if !enabled {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} building {pos}/{len} Kustomizations [{elapsed}] {wide_msg}",
-    ) {
+    if let Ok(style) =
+        ProgressStyle::with_template(&format!("{{spinner}} {what} [{{elapsed}}] {{wide_msg}}"))
+    {
         bar.set_style(style);
     }
     bar.enable_steady_tick(Duration::from_millis(120));

@@ -132,7 +132,7 @@ pub async fn run(opts: &RunOptions) -> Result<Run, SetupError> {
             _ => None,
         }
     };
-    let releases = releases::render_all(&render, sources, renderers, slots).await;
+    let releases = releases::render_all(&render, sources, renderers, slots, opts.progress).await;
     let release_status = graph::analyze_releases(&releases);
     let mut render = render;
     render.wall_time = started.elapsed();

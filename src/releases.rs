@@ -106,7 +106,9 @@ pub async fn render_all(
     sources: Arc<Sources>,
     renderers: Option<Arc<Renderers>>,
     slots: Arc<Semaphore>,
+    show_progress: bool,
 ) -> BTreeMap<NamespacedName, HrNode> {
+    let bar = crate::engine::progress(show_progress, "rendering {pos}/{len} HelmReleases");
     let view = Arc::new(RenderedView::new(render, sources));
     let unreachable: Arc<Mutex<HashSet<String>>> = Arc::default();
     let mut nodes = BTreeMap::new();
@@ -177,13 +179,17 @@ pub async fn render_all(
             });
         }
     }
+    bar.set_length(nodes.len() as u64);
     while let Some(done) = tasks.join_next().await {
+        bar.inc(1);
         if let Ok((id, outcome)) = done
             && let Some(node) = nodes.get_mut(&id)
         {
+            bar.set_message(id.to_string());
             node.outcome = outcome;
         }
     }
+    bar.finish_and_clear();
     nodes
 }
 
