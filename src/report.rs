@@ -136,7 +136,8 @@ fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or("")
 }
 
-/// Counts of Kustomizations per status (synthetic root excluded).
+/// Owners per status, and the objects they render.
+#[derive(Default)]
 pub struct Counts {
     pub total: usize,
     pub rendered: usize,
@@ -146,49 +147,45 @@ pub struct Counts {
     pub objects: usize,
 }
 
-pub fn counts(run: &Run) -> Counts {
-    let mut c = Counts {
-        total: 0,
-        rendered: 0,
-        failed: 0,
-        blocked: 0,
-        unavailable: 0,
-        objects: 0,
-    };
-    for n in run.real_kustomizations() {
-        c.total += 1;
-        c.objects += n.outcome.output().map_or(0, |o| o.objects.len());
-        match run.analysis.status.get(&n.ks.id) {
-            Some(Status::Failed(_)) => c.failed += 1,
-            Some(Status::Blocked(_)) => c.blocked += 1,
-            Some(Status::Unavailable(_)) => c.unavailable += 1,
-            _ => c.rendered += 1,
+impl Counts {
+    fn add(&mut self, status: Option<&Status>, objects: usize) {
+        self.total += 1;
+        self.objects += objects;
+        match status {
+            Some(Status::Failed(_)) => self.failed += 1,
+            Some(Status::Blocked(_)) => self.blocked += 1,
+            Some(Status::Unavailable(_)) => self.unavailable += 1,
+            _ => self.rendered += 1,
         }
+    }
+}
+
+/// Kustomizations per status (the synthetic sync of --path excluded).
+pub fn counts(run: &Run) -> Counts {
+    let mut c = Counts::default();
+    for n in run.real_kustomizations() {
+        let objects = n.outcome.output().map_or(0, |o| o.objects.len());
+        c.add(run.analysis.status.get(&n.ks.id), objects);
     }
     c
 }
 
-/// Counts of HelmReleases per status.
+/// HelmReleases per status.
 pub fn release_counts(run: &Run) -> Counts {
-    let mut c = Counts {
-        total: 0,
-        rendered: 0,
-        failed: 0,
-        blocked: 0,
-        unavailable: 0,
-        objects: 0,
-    };
+    let mut c = Counts::default();
     for hr in run.releases.values() {
-        c.total += 1;
-        c.objects += hr.outcome.objects().len();
-        match run.release_status.get(&hr.id) {
-            Some(Status::Failed(_)) => c.failed += 1,
-            Some(Status::Blocked(_)) => c.blocked += 1,
-            Some(Status::Unavailable(_)) => c.unavailable += 1,
-            _ => c.rendered += 1,
-        }
+        c.add(run.release_status.get(&hr.id), hr.outcome.objects().len());
     }
     c
+}
+
+/// `✗ failed`, `⊘ blocked` or `? unavailable`, coloured by `paint`.
+fn status_label(status: &Status, paint: &dyn Fn(String, &str) -> String) -> String {
+    match status {
+        Status::Failed(_) => paint("✗ failed".into(), "31"),
+        Status::Blocked(_) => paint("⊘ blocked".into(), "33"),
+        _ => paint("? unavailable".into(), "33"),
+    }
 }
 
 /// The end-of-run summary for stderr: one line of counts, then each problem with its cause.
@@ -214,11 +211,7 @@ pub fn summary(run: &Run, color: bool) -> String {
             .as_deref()
             .map(|f| format!(" ({f})"))
             .unwrap_or_default();
-        let label = match status {
-            Status::Failed(_) => paint("✗ failed".into(), "31"),
-            Status::Blocked(_) => paint("⊘ blocked".into(), "33"),
-            _ => paint("? unavailable".into(), "33"),
-        };
+        let label = status_label(status, &paint);
         out.push_str(&format!(
             "{label} Kustomization {id}{where_}: {}\n",
             status.message()
@@ -245,11 +238,7 @@ pub fn summary(run: &Run, color: bool) -> String {
         if matches!(status, Status::Rendered) {
             continue;
         }
-        let label = match status {
-            Status::Failed(_) => paint("✗ failed".into(), "31"),
-            Status::Blocked(_) => paint("⊘ blocked".into(), "33"),
-            _ => paint("? unavailable".into(), "33"),
-        };
+        let label = status_label(status, &paint);
         out.push_str(&format!("{label} HelmRelease {id}: {}\n", status.message()));
     }
     for hr in run.releases.values() {
