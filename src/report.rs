@@ -179,6 +179,35 @@ pub fn release_counts(run: &Run) -> Counts {
     c
 }
 
+/// `-v`: one line per build with its time, whether the cache served it, and its object count.
+pub fn timings(run: &Run) -> String {
+    let mut out = String::new();
+    for (id, n) in snapshot::ordered(run) {
+        let (objects, cached) = n
+            .outcome
+            .output()
+            .map_or((0, false), |o| (o.objects.len(), o.from_cache));
+        out.push_str(&format!(
+            "  Kustomization {id}: {objects} objects in {:.3}s{}\n",
+            n.elapsed.as_secs_f64(),
+            if cached { " (cached)" } else { "" }
+        ));
+    }
+    for hr in run.releases.values() {
+        if let crate::releases::HrOutcome::Rendered(r) = &hr.outcome {
+            out.push_str(&format!(
+                "  HelmRelease {}: {} objects, chart {} {}{}\n",
+                hr.id,
+                r.objects.len(),
+                r.chart.name,
+                r.chart.version,
+                if r.from_cache { " (cached)" } else { "" }
+            ));
+        }
+    }
+    out
+}
+
 /// `✗ failed`, `⊘ blocked` or `? unavailable`, coloured by `paint`.
 fn status_label(status: &Status, paint: &dyn Fn(String, &str) -> String) -> String {
     match status {

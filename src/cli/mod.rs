@@ -73,6 +73,9 @@ async fn dispatch(cli: Cli) -> u8 {
 fn finish(run: &Run, g: &GlobalArgs, opts: &RunOptions, code: u8, summary: bool) -> u8 {
     write_stats(run, g, opts);
     if summary && !g.quiet {
+        if g.verbose > 0 {
+            eprint!("{}", report::timings(run));
+        }
         eprint!("{}", report::summary(run, output::stderr_color()));
     }
     if code != EXIT_OK {
