@@ -8,7 +8,7 @@
 use crate::build::secure_join;
 use crate::flux::{self, Kustomization};
 use crate::yaml;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -165,11 +165,6 @@ fn git_toplevel(path: &Path) -> Option<PathBuf> {
     }
     let s = String::from_utf8(out.stdout).ok()?;
     PathBuf::from(s.trim()).canonicalize().ok()
-}
-
-/// Whether `obj` is the Kustomization that syncs the root's own path (it appears in its own output).
-pub fn is_self_sync(root: &Kustomization, obj: &Value) -> bool {
-    flux::NamespacedName::of(obj) == root.id
 }
 
 #[cfg(test)]

@@ -284,6 +284,13 @@ pub struct PlanArgs {
     #[arg(short, long, value_enum, default_value_t = PlanFormat::Text)]
     pub output: PlanFormat,
 
+    #[command(flatten)]
+    pub checks: CheckArgs,
+}
+
+/// Options of the checks `plan` and `validate` run.
+#[derive(Args, Debug)]
+pub struct CheckArgs {
     /// CRDs assumed installed outside the repository: "group/Kind", "group" or "*.suffix"
     /// (comma separated).
     #[arg(
@@ -310,14 +317,8 @@ pub struct ValidateArgs {
     #[arg(short, long, value_enum, default_value_t = ValidateFormat::Text)]
     pub output: ValidateFormat,
 
-    /// CRDs assumed installed outside the repository (see `plan --help`).
-    #[arg(
-        long,
-        value_name = "LIST",
-        value_delimiter = ',',
-        env = "FLUXSIM_ASSUME_CRDS"
-    )]
-    pub assume_crds: Vec<String>,
+    #[command(flatten)]
+    pub checks: CheckArgs,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

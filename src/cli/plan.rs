@@ -1,16 +1,22 @@
 //! `plan` and `validate`: the bootstrap plan and the checks over a rendered cluster.
 
-use super::args::{PlanArgs, PlanFormat, ValidateArgs, ValidateFormat};
+use super::args::{CheckArgs, PlanArgs, PlanFormat, ValidateArgs, ValidateFormat};
 use super::output::{print, stdout_color};
 use super::{EXIT_FAILURES, EXIT_OK};
 use fluxsim::pipeline::Run;
-use fluxsim::plan::{self, Severity};
+use fluxsim::plan::{self, ClusterInput, Finding, Plan, Severity};
 use fluxsim::planning;
 
-pub fn plan(run: &Run, args: &PlanArgs) -> u8 {
-    let input = planning::cluster_input(run, &args.assume_crds);
+/// The planner's input, the plan, and the checks' findings.
+fn analyze(run: &Run, checks: &CheckArgs) -> (ClusterInput, Plan, Vec<Finding>) {
+    let input = planning::cluster_input(run, &checks.assume_crds);
     let p = plan::plan(&input);
     let findings = plan::check(&input, &p);
+    (input, p, findings)
+}
+
+pub fn plan(run: &Run, args: &PlanArgs) -> u8 {
+    let (_, p, findings) = analyze(run, &args.checks);
     let text = match args.output {
         PlanFormat::Text => plan::plan_text(&p, &findings, stdout_color()),
         PlanFormat::Markdown => plan::plan_markdown(&p, &findings),
@@ -30,9 +36,7 @@ pub fn plan(run: &Run, args: &PlanArgs) -> u8 {
 }
 
 pub fn validate(run: &Run, args: &ValidateArgs) -> u8 {
-    let input = planning::cluster_input(run, &args.assume_crds);
-    let p = plan::plan(&input);
-    let findings = plan::check(&input, &p);
+    let (input, p, findings) = analyze(run, &args.checks);
     let report = plan::validate_report(&input, &p, &findings);
     let text = match args.output {
         ValidateFormat::Text => plan::report_text(&report, stdout_color()),

@@ -170,7 +170,8 @@ pub fn write_planned(dir: &Path, planned: &Planned) -> std::io::Result<()> {
     )
 }
 
-/// Plans and writes in one step (the folder is its own source).
+/// Plans and writes in one step (the folder is its own source); the tests' shorthand.
+#[cfg(test)]
 pub fn write_kustomization(
     dir: &Path,
     spec: &KustomizationSpec,

@@ -3,5 +3,5 @@
 pub mod generate;
 pub mod runner;
 
-pub use generate::{Generated, Planned, plan_kustomization, write_kustomization, write_planned};
+pub use generate::{Generated, Planned, plan_kustomization, write_planned};
 pub use runner::{KustomizeCommand, KustomizeError};

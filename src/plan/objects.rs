@@ -52,13 +52,8 @@ pub fn group_kind(group: &str, kind: &str) -> String {
     }
 }
 
-/// The group part of an apiVersion: `apps/v1` → `apps`, `v1` → `` (core).
-pub fn group_of(api_version: &str) -> &str {
-    match api_version.rsplit_once('/') {
-        Some((group, _)) => group,
-        None => "",
-    }
-}
+/// The group part of an apiVersion (one definition for the whole crate).
+pub use crate::object::group_of;
 
 /// API groups served by kube-apiserver itself (never CRDs). Note that many `*.k8s.io` groups are CRDs
 /// (gateway.networking.k8s.io, snapshot.storage.k8s.io, metrics via APIService), so this list is exact.
