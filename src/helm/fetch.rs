@@ -25,26 +25,35 @@ pub(crate) struct Fetched {
 /// Network clients, the cache, and per-process memos of indexes.
 pub(crate) struct Fetcher {
     pub cache: Cache,
-    pub http: reqwest::Client,
+    /// Built on first use: building it loads the system certificates, which costs a tenth of a
+    /// warm run that never touches the network.
+    http: std::sync::OnceLock<reqwest::Client>,
     pub offline: bool,
     indexes: Mutex<HashMap<String, Arc<Value>>>,
 }
 
 impl Fetcher {
     pub(crate) fn new(cache: Cache, offline: bool) -> Result<Self, HelmError> {
-        let http = reqwest::Client::builder()
+        Ok(Fetcher {
+            cache,
+            http: std::sync::OnceLock::new(),
+            offline,
+            indexes: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub(crate) fn http(&self) -> Result<&reqwest::Client, HelmError> {
+        if let Some(c) = self.http.get() {
+            return Ok(c);
+        }
+        let client = reqwest::Client::builder()
             .user_agent(concat!("fluxsim/", env!("CARGO_PKG_VERSION")))
             // An unreachable registry must fail fast, not hang a whole run.
             .connect_timeout(std::time::Duration::from_secs(10))
             .timeout(std::time::Duration::from_secs(300))
             .build()
             .map_err(|e| HelmError::Setup(format!("HTTP client: {e}")))?;
-        Ok(Fetcher {
-            cache,
-            http,
-            offline,
-            indexes: Mutex::new(HashMap::new()),
-        })
+        Ok(self.http.get_or_init(|| client))
     }
 
     pub(crate) fn lock_indexes(&self) -> MutexGuard<'_, HashMap<String, Arc<Value>>> {

@@ -137,7 +137,7 @@ impl Fetcher {
 
     async fn get_bytes(&self, hr: &str, url: &str) -> Result<Vec<u8>, HelmError> {
         let response = self
-            .http
+            .http()?
             .get(url)
             .send()
             .await
