@@ -6,11 +6,12 @@
 //! awaited do not exist anywhere; the waiting builds go ahead and report them missing. Results are
 //! kept by name, so nothing about the output depends on scheduling.
 
-use crate::build::{BuildContext, BuildOutput, build_kustomization};
+use crate::build::{BuildContext, BuildOutput, Built, SelectInput, Skipped, build_kustomization};
 use crate::discover::Discovery;
 use crate::flux::{self, Kustomization, NamespacedName};
 use crate::object::{self, ObjectKey};
 use crate::postbuild::{self, VarLookup};
+use crate::select::{self, Role, Selection};
 use crate::sources::Sources;
 use crate::substitute::RefKind;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -22,6 +23,8 @@ use tokio::task::JoinSet;
 
 pub struct EngineOptions {
     pub progress: bool,
+    /// Changed-only mode: build only what the changed files can affect.
+    pub selection: Option<Arc<Selection>>,
 }
 
 /// One reconciled Flux Kustomization.
@@ -34,6 +37,8 @@ pub struct KsNode {
     pub file: Option<String>,
     pub synthetic: bool,
     pub outcome: Outcome,
+    /// Changed-only mode's verdict (always `Selected` outside it).
+    pub role: Role,
     /// Wall time of this build (including waiting for a subprocess slot).
     pub elapsed: Duration,
 }
@@ -44,6 +49,8 @@ pub enum Outcome {
     /// The source is not available offline: nothing to build (not a failure of the repository).
     SourceUnavailable(String),
     Failed(String),
+    /// Changed-only mode: not built, nothing it reads changed.
+    Unchanged(Box<Skipped>),
 }
 
 impl Outcome {
@@ -65,13 +72,20 @@ pub struct ClusterRender {
     pub kustomize_time: Duration,
 }
 
-type Done = (NamespacedName, Outcome, Duration);
+type Done = (NamespacedName, Outcome, Role, Duration);
 
 struct Pending {
     node: KsNode,
     refs: Vec<(RefKind, String)>,
     force: bool,
+    /// Its object or variables may differ from the base (changed-only mode).
+    inherited: bool,
+    /// Build it even when unchanged: something may need its output.
+    no_skip: bool,
 }
+
+/// substituteFrom objects by (kind, namespace, name), and whether a selected build made them.
+type VarsIndex = HashMap<(String, String, String), (Value, bool)>;
 
 pub async fn reconcile(
     discovery: &Discovery,
@@ -83,7 +97,9 @@ pub async fn reconcile(
     let progress = progress_bar(opts.progress);
     let mut render = ClusterRender::default();
     let mut pending: BTreeMap<NamespacedName, Pending> = BTreeMap::new();
-    let mut vars_index: HashMap<(String, String, String), Value> = HashMap::new();
+    let mut vars_index: VarsIndex = HashMap::new();
+    let selection = opts.selection.clone();
+    let mut revived_for_vars = false;
     let mut running: JoinSet<Done> = JoinSet::new();
     let mut in_flight: BTreeMap<NamespacedName, KsNode> = BTreeMap::new();
 
@@ -93,9 +109,10 @@ pub async fn reconcile(
         file: None,
         synthetic: discovery.synthetic,
         outcome: Outcome::Failed(String::new()),
+        role: Role::Selected,
         elapsed: Duration::ZERO,
     };
-    enqueue(&mut pending, root, &progress);
+    enqueue(&mut pending, root, false, &progress);
 
     loop {
         let ready: Vec<NamespacedName> = pending
@@ -118,18 +135,40 @@ pub async fn reconcile(
                 continue;
             }
             let lookup = lookup_for(&p, &vars_index);
+            let select = selection.clone().map(|selection| SelectInput {
+                selection,
+                inherited: p.inherited || reads_selected_vars(&p, &vars_index),
+                no_skip: p.no_skip,
+            });
             let ks = p.node.ks.clone();
             in_flight.insert(id.clone(), p.node);
             let (sources, ctx) = (sources.clone(), ctx.clone());
             running.spawn(async move {
                 let t = Instant::now();
-                let outcome = build_one(&ks, &sources, &ctx, &lookup).await;
-                (ks.id.clone(), outcome, t.elapsed())
+                let (outcome, role) = build_one(&ks, &sources, &ctx, &lookup, select).await;
+                (ks.id.clone(), outcome, role, t.elapsed())
             });
         }
         if running.is_empty() {
             if pending.is_empty() {
+                // Unbuilt leaves that name an input of what is selected are built after all.
+                if let Some(sel) = selection.as_deref() {
+                    let needles = select::input_needles(sel, outputs(&render));
+                    let needles: Vec<&str> = needles.iter().map(String::as_str).collect();
+                    if revive(&mut render, &mut pending, &progress, |s| {
+                        s.mentions(&needles)
+                    }) {
+                        continue;
+                    }
+                }
                 break;
+            }
+            // An awaited variable may come from a Kustomization changed-only mode left unbuilt.
+            if selection.is_some() && !revived_for_vars {
+                revived_for_vars = true;
+                if revive(&mut render, &mut pending, &progress, |_| true) {
+                    continue;
+                }
             }
             // Quiescence: whatever is still awaited is produced by nobody.
             pending.values_mut().for_each(|p| p.force = true);
@@ -138,7 +177,7 @@ pub async fn reconcile(
         let Some(joined) = running.join_next().await else {
             break;
         };
-        let (id, outcome, elapsed) = match joined {
+        let (id, outcome, role, elapsed) = match joined {
             Ok(done) => done,
             Err(e) => {
                 render
@@ -152,11 +191,12 @@ pub async fn reconcile(
         };
         node.elapsed = elapsed;
         node.outcome = outcome;
+        node.role = role;
         progress.inc(1);
         progress.set_message(id.to_string());
         if let Outcome::Rendered(out) = &node.outcome {
             render.kustomize_time += out.kustomize_time;
-            index_vars(out, &mut vars_index);
+            index_vars(out, role == Role::Selected, &mut vars_index);
             for (obj, file) in out.objects.iter().zip(&out.files) {
                 if !flux::is_kustomization(obj) {
                     continue;
@@ -174,7 +214,9 @@ pub async fn reconcile(
                     ));
                     continue;
                 }
-                enqueue(&mut pending, child_node(obj, &id, file.clone()), &progress);
+                let inherited = role == Role::Selected && selection.is_some();
+                let child = child_node(obj, &id, file.clone());
+                enqueue(&mut pending, child, inherited, &progress);
             }
         }
         render.kustomizations.insert(id, node);
@@ -209,11 +251,17 @@ fn child_node(obj: &Value, parent: &NamespacedName, file: Option<String>) -> KsN
         file,
         synthetic: false,
         outcome: outcome.unwrap_or(Outcome::Failed(String::new())),
+        role: Role::Selected,
         elapsed: Duration::ZERO,
     }
 }
 
-fn enqueue(pending: &mut BTreeMap<NamespacedName, Pending>, node: KsNode, progress: &ProgressBar) {
+fn enqueue(
+    pending: &mut BTreeMap<NamespacedName, Pending>,
+    node: KsNode,
+    inherited: bool,
+    progress: &ProgressBar,
+) {
     progress.inc_length(1);
     // A node that failed to decode is finished already; it still goes through the loop so
     // that it is recorded in order, with no build.
@@ -222,7 +270,49 @@ fn enqueue(pending: &mut BTreeMap<NamespacedName, Pending>, node: KsNode, progre
         .map(|r| (r.kind, r.name))
         .collect();
     let force = matches!(&node.outcome, Outcome::Failed(m) if !m.is_empty());
-    pending.insert(node.ks.id.clone(), Pending { node, refs, force });
+    pending.insert(
+        node.ks.id.clone(),
+        Pending {
+            node,
+            refs,
+            force,
+            inherited,
+            no_skip: false,
+        },
+    );
+}
+
+/// Puts unbuilt Kustomizations that `pick` chooses back in the queue, to be built this time.
+fn revive(
+    render: &mut ClusterRender,
+    pending: &mut BTreeMap<NamespacedName, Pending>,
+    progress: &ProgressBar,
+    pick: impl Fn(&Skipped) -> bool,
+) -> bool {
+    let ids: Vec<NamespacedName> = render
+        .kustomizations
+        .iter()
+        .filter(|(_, n)| matches!(&n.outcome, Outcome::Unchanged(s) if pick(s)))
+        .map(|(id, _)| id.clone())
+        .collect();
+    for id in &ids {
+        if let Some(mut node) = render.kustomizations.remove(id) {
+            node.outcome = Outcome::Failed(String::new());
+            enqueue(pending, node, false, progress);
+            if let Some(p) = pending.get_mut(id) {
+                p.no_skip = true;
+            }
+        }
+    }
+    !ids.is_empty()
+}
+
+/// Each built Kustomization's role and objects.
+pub fn outputs(render: &ClusterRender) -> impl Iterator<Item = (Role, &[Value])> + Clone {
+    render
+        .kustomizations
+        .values()
+        .filter_map(|n| n.outcome.output().map(|o| (n.role, o.objects.as_slice())))
 }
 
 async fn build_one(
@@ -230,20 +320,30 @@ async fn build_one(
     sources: &Sources,
     ctx: &BuildContext,
     lookup: &VarLookup,
-) -> Outcome {
+    select: Option<SelectInput>,
+) -> (Outcome, Role) {
     if ks.id.namespace.is_empty() || ks.object.get("kind").is_none() {
-        return Outcome::Failed("invalid Kustomization".into());
+        return (
+            Outcome::Failed("invalid Kustomization".into()),
+            Role::Selected,
+        );
     }
     let tree = match sources.tree(&ks.source()) {
         Ok(t) => t,
         Err(e @ crate::sources::SourceError::NotAvailable(..)) => {
-            return Outcome::SourceUnavailable(e.to_string());
+            // Nothing local can change what an unavailable source holds.
+            let role = match &select {
+                Some(s) if !s.inherited && !s.selection.forced_ks.contains(&ks.id) => Role::Support,
+                _ => Role::Selected,
+            };
+            return (Outcome::SourceUnavailable(e.to_string()), role);
         }
-        Err(e) => return Outcome::Failed(e.to_string()),
+        Err(e) => return (Outcome::Failed(e.to_string()), Role::Selected),
     };
-    match build_kustomization(ctx, ks, tree, lookup).await {
-        Ok(out) => Outcome::Rendered(Box::new(out)),
-        Err(e) => Outcome::Failed(e.to_string()),
+    match build_kustomization(ctx, ks, tree, lookup, select).await {
+        Ok(Built::Output(out, role)) => (Outcome::Rendered(out), role),
+        Ok(Built::Unchanged(skipped)) => (Outcome::Unchanged(Box::new(skipped)), Role::Unchanged),
+        Err(e) => (Outcome::Failed(e.to_string()), Role::Selected),
     }
 }
 
@@ -262,7 +362,7 @@ fn key(ks: &Kustomization, r: &(RefKind, String)) -> (String, String, String) {
     )
 }
 
-fn index_vars(out: &BuildOutput, index: &mut HashMap<(String, String, String), Value>) {
+fn index_vars(out: &BuildOutput, selected: bool, index: &mut VarsIndex) {
     for obj in &out.objects {
         let k = ObjectKey::of(obj);
         if k.group.is_empty()
@@ -271,19 +371,26 @@ fn index_vars(out: &BuildOutput, index: &mut HashMap<(String, String, String), V
         {
             index
                 .entry((k.kind, k.namespace, k.name))
-                .or_insert_with(|| obj.clone());
+                .or_insert_with(|| (obj.clone(), selected));
         }
     }
 }
 
+/// Whether a substituteFrom object of `p` was made by a selected build.
+fn reads_selected_vars(p: &Pending, index: &VarsIndex) -> bool {
+    p.refs
+        .iter()
+        .any(|r| index.get(&key(&p.node.ks, r)).is_some_and(|(_, s)| *s))
+}
+
 /// A lookup over the substituteFrom objects this build reads, frozen when it starts.
-fn lookup_for(p: &Pending, index: &HashMap<(String, String, String), Value>) -> VarLookup {
+fn lookup_for(p: &Pending, index: &VarsIndex) -> VarLookup {
     let found: HashMap<(String, String), Value> = p
         .refs
         .iter()
         .filter_map(|r| {
             let k = key(&p.node.ks, r);
-            index.get(&k).map(|v| ((k.0, k.2), v.clone()))
+            index.get(&k).map(|(v, _)| ((k.0, k.2), v.clone()))
         })
         .collect();
     Arc::new(move |kind: &RefKind, name: &str| {

@@ -155,7 +155,8 @@ pub fn analyze(render: &ClusterRender) -> Analysis {
             Outcome::SourceUnavailable(m) if own.is_empty() => Status::Unavailable(m.clone()),
             _ if !own.is_empty() => Status::Failed(own.join("; ")),
             Outcome::SourceUnavailable(m) => Status::Unavailable(m.clone()),
-            Outcome::Rendered(_) => Status::Rendered,
+            // Changed-only mode did not build it: nothing it reads changed.
+            Outcome::Rendered(_) | Outcome::Unchanged(_) => Status::Rendered,
         };
         status.insert(id.clone(), s);
     }

@@ -7,6 +7,7 @@
 
 pub mod build;
 pub mod cache;
+pub mod changes;
 pub mod decrypt;
 pub mod diff;
 pub mod discover;
@@ -23,6 +24,7 @@ pub mod postbuild;
 pub mod redact;
 pub mod releases;
 pub mod report;
+pub mod select;
 pub mod snapshot;
 pub mod sops;
 pub mod sources;

@@ -12,8 +12,9 @@ use crate::helm::{HelmOptions, Renderer};
 use crate::kustomize::KustomizeCommand;
 use crate::redact::Redactor;
 use crate::releases::{self, HrNode};
+use crate::select::{Role, Selection};
 use crate::sources::{SourceKey, Sources};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -37,6 +38,8 @@ pub struct RunOptions {
     pub api_versions: Vec<String>,
     /// Fixed key for redaction tokens (default: a random key kept in `cache_dir`).
     pub redaction_key: Option<String>,
+    /// Changed-only mode: render what these changes can affect, plus its ancestors.
+    pub selection: Option<Arc<Selection>>,
 }
 
 /// Problems that stop a run before anything is built (exit status 2).
@@ -57,6 +60,21 @@ pub struct Run {
     pub releases: BTreeMap<NamespacedName, HrNode>,
     pub release_status: BTreeMap<NamespacedName, Status>,
     pub redactor: Redactor,
+    /// Changed-only mode's account of what it left out.
+    pub changed_only: Option<ChangedOnly>,
+}
+
+/// What changed-only mode selected and left out.
+#[derive(Debug, Default)]
+pub struct ChangedOnly {
+    pub changed_files: usize,
+    /// A change selected every owner (ignore rules, a chart folder).
+    pub everything: bool,
+    /// Owners the changes can affect (before ancestors are added).
+    pub selected_ks: BTreeSet<NamespacedName>,
+    pub selected_hr: BTreeSet<NamespacedName>,
+    /// Kustomizations left out of the report; those that were built keep their output.
+    pub hidden: BTreeMap<NamespacedName, crate::engine::KsNode>,
 }
 
 impl Run {
@@ -114,6 +132,7 @@ pub async fn run(opts: &RunOptions) -> Result<Run, SetupError> {
     });
     let engine_opts = EngineOptions {
         progress: opts.progress,
+        selection: opts.selection.clone(),
     };
     let render = engine::reconcile(&discovery, sources.clone(), ctx, &engine_opts).await;
     let analysis = graph::analyze(&render);
@@ -132,7 +151,9 @@ pub async fn run(opts: &RunOptions) -> Result<Run, SetupError> {
             _ => None,
         }
     };
-    let releases = releases::render_all(&render, sources, renderers, slots, opts.progress).await;
+    let selection = opts.selection.as_deref();
+    let releases =
+        releases::render_all(&render, sources, renderers, slots, opts.progress, selection).await;
     let release_status = graph::analyze_releases(&releases);
     let mut render = render;
     render.wall_time = started.elapsed();
@@ -155,6 +176,7 @@ pub async fn run(opts: &RunOptions) -> Result<Run, SetupError> {
     for hr in releases.values() {
         redactor.add_values(hr.secret_values.iter().cloned());
     }
+    let changed_only = selection.map(|sel| hide_unaffected(sel, &mut render, &releases));
     Ok(Run {
         discovery,
         render,
@@ -162,7 +184,55 @@ pub async fn run(opts: &RunOptions) -> Result<Run, SetupError> {
         releases,
         release_status,
         redactor,
+        changed_only,
     })
+}
+
+/// Moves the Kustomizations that are neither selected nor ancestors of a selected owner out of
+/// the render: the report shows what the changes can affect and how it is reached.
+fn hide_unaffected(
+    sel: &Selection,
+    render: &mut ClusterRender,
+    releases: &BTreeMap<NamespacedName, HrNode>,
+) -> ChangedOnly {
+    let selected_ks: BTreeSet<NamespacedName> = render
+        .kustomizations
+        .iter()
+        .filter(|(_, n)| n.role == Role::Selected)
+        .map(|(id, _)| id.clone())
+        .collect();
+    let mut shown = BTreeSet::new();
+    let starts = selected_ks
+        .iter()
+        .chain(releases.values().map(|hr| &hr.parent));
+    for start in starts {
+        let mut at = Some(start.clone());
+        while let Some(id) = at {
+            if !shown.insert(id.clone()) {
+                break;
+            }
+            at = render
+                .kustomizations
+                .get(&id)
+                .and_then(|n| n.parent.clone());
+        }
+    }
+    let ids: Vec<NamespacedName> = render.kustomizations.keys().cloned().collect();
+    let mut hidden = BTreeMap::new();
+    for id in ids {
+        if !shown.contains(&id)
+            && let Some(node) = render.kustomizations.remove(&id)
+        {
+            hidden.insert(id, node);
+        }
+    }
+    ChangedOnly {
+        changed_files: sel.changed().len(),
+        everything: sel.everything,
+        selected_ks,
+        selected_hr: releases.keys().cloned().collect(),
+        hidden,
+    }
 }
 
 /// `--helm CMD` (split on whitespace), else `helm` on PATH; empty when there is none.

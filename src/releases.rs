@@ -6,6 +6,7 @@ use crate::engine::ClusterRender;
 use crate::flux::{self, NamespacedName, SourceRef};
 use crate::helm::{self, ChartRequest, ClusterView, HelmError, RenderedRelease, Renderer};
 use crate::object::{self, ObjectKey};
+use crate::select::{self, Role, Selection};
 use crate::sources::Sources;
 use base64::Engine;
 use serde_json::Value;
@@ -100,25 +101,34 @@ pub struct Renderers {
     pub offline: Arc<Renderer>,
 }
 
-/// Renders every HelmRelease of the rendered Kustomizations.
+/// Renders every HelmRelease of the rendered Kustomizations (in changed-only mode, the
+/// selected ones: see [`crate::select`]).
 pub async fn render_all(
     render: &ClusterRender,
     sources: Arc<Sources>,
     renderers: Option<Arc<Renderers>>,
     slots: Arc<Semaphore>,
     show_progress: bool,
+    selection: Option<&Selection>,
 ) -> BTreeMap<NamespacedName, HrNode> {
     let bar = crate::engine::progress(show_progress, "rendering {pos}/{len} HelmReleases");
     let view = Arc::new(RenderedView::new(render, sources));
     let unreachable: Arc<Mutex<HashSet<String>>> = Arc::default();
     let mut nodes = BTreeMap::new();
     let mut tasks: JoinSet<(NamespacedName, HrOutcome)> = JoinSet::new();
+    let selected_made: HashSet<select::ObjRef> = crate::engine::outputs(render)
+        .filter(|(role, _)| *role == Role::Selected)
+        .flat_map(|(_, objects)| select::shared_objects(objects))
+        .collect();
     for (ks_id, ks) in &render.kustomizations {
         let Some(out) = ks.outcome.output() else {
             continue;
         };
         for (obj, file) in out.objects.iter().zip(&out.files) {
-            if !flux::is_helmrelease(obj) {
+            if !flux::is_helmrelease(obj)
+                || selection
+                    .is_some_and(|sel| !select::hr_selected(sel, obj, ks.role, &selected_made))
+            {
                 continue;
             }
             let id = NamespacedName::of(obj);

@@ -2,60 +2,8 @@
 
 mod common;
 
-use common::{fluxsim, manifest_dir, run};
+use common::{edit, example_repo, fluxsim, git, manifest_dir, run};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-/// A git repository holding a copy of testdata/example, committed on `main`.
-fn example_repo() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&manifest_dir().join("testdata/example"), dir.path());
-    git(dir.path(), &["init", "-q", "-b", "main"]);
-    git(dir.path(), &["add", "-A"]);
-    git(dir.path(), &["commit", "-qm", "base"]);
-    dir
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let ok = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args([
-            "-c",
-            "user.email=t@e",
-            "-c",
-            "user.name=t",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "git {args:?}");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from)
-        .into_iter()
-        .filter_map(Result::ok)
-    {
-        let rel = e.path().strip_prefix(from).unwrap();
-        let dest = to.join(rel);
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
-    }
-}
-
-fn edit(repo: &Path, file: &str, from: &str, to: &str) {
-    let p = repo.join(file);
-    let text = std::fs::read_to_string(&p).unwrap();
-    assert!(text.contains(from), "{file} lacks {from:?}");
-    std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
-}
 
 fn diff(repo: &Path, cache: &Path, extra: &[&str]) -> common::Output {
     let entry: PathBuf = repo.join("kubernetes/flux/cluster");

@@ -17,6 +17,7 @@ use crate::flux::Kustomization;
 use crate::kustomize::{self, KustomizeCommand, generate};
 use crate::object;
 use crate::postbuild::{self, VarLookup, VarsReport};
+use crate::select::{Decide, Role, Selection};
 use crate::workspace::SourceTree;
 use crate::yaml;
 use serde_json::Value;
@@ -74,13 +75,49 @@ pub enum BuildError {
     Io(String),
 }
 
-/// Builds `ks` from `tree` (its source artifact). `lookup` finds substituteFrom objects.
+/// Changed-only mode's view of one build: see [`crate::select`].
+#[derive(Clone)]
+pub struct SelectInput {
+    pub selection: Arc<Selection>,
+    pub inherited: bool,
+    pub no_skip: bool,
+}
+
+/// A build, or the decision not to run it.
+pub enum Built {
+    Output(Box<BuildOutput>, Role),
+    Unchanged(Skipped),
+}
+
+/// What an unbuilt Kustomization reads, kept to search for names later.
+#[derive(Debug, Clone)]
+pub struct Skipped {
+    /// Absolute paths.
+    pub files: Vec<PathBuf>,
+    /// The kustomization it would build, as JSON text.
+    pub top: String,
+}
+
+impl Skipped {
+    pub fn mentions(&self, needles: &[&str]) -> bool {
+        crate::select::mentions(
+            Path::new("/"),
+            &self.files,
+            &serde_json::Value::String(self.top.clone()),
+            needles,
+        )
+    }
+}
+
+/// Builds `ks` from `tree` (its source artifact). `lookup` finds substituteFrom objects. In
+/// changed-only mode `select` first decides whether the build is needed at all.
 pub async fn build_kustomization(
     ctx: &BuildContext,
     ks: &Kustomization,
     tree: Arc<SourceTree>,
     lookup: &VarLookup,
-) -> Result<BuildOutput, BuildError> {
+    select: Option<SelectInput>,
+) -> Result<Built, BuildError> {
     let rel = secure_join(ks.spec.path.as_deref().unwrap_or(""));
     if !tree.root.join(&rel).is_dir() {
         return Err(BuildError::PathNotFound(path::display_spec_path(&rel)));
@@ -93,10 +130,34 @@ pub async fn build_kustomization(
             ctx.decrypt.clone(),
         );
         let decryption = ks.decryption_enabled();
-        tokio::task::spawn_blocking(move || prepare(&tree, &rel, &spec, decryption, key_ctx))
-            .await
-            .map_err(|e| BuildError::Io(e.to_string()))??
+        let id = ks.id.clone();
+        tokio::task::spawn_blocking(move || {
+            let decide = |planned: &kustomize::Planned, read_set: Option<&[PathBuf]>| {
+                select.as_ref().map_or(Role::Selected, |s| {
+                    s.selection.decide(&Decide {
+                        id: &id,
+                        root: &tree.root,
+                        dir: &rel,
+                        read_set,
+                        top: &planned.content,
+                        inherited: s.inherited,
+                        no_skip: s.no_skip,
+                    })
+                })
+            };
+            prepare(&tree, &rel, &spec, decryption, key_ctx, decide)
+        })
+        .await
+        .map_err(|e| BuildError::Io(e.to_string()))??
     };
+    let role = prepared.role;
+    if role == Role::Unchanged {
+        let files = prepared.read_set.iter().flatten();
+        return Ok(Built::Unchanged(Skipped {
+            files: files.map(|f| tree.root.join(f)).collect(),
+            top: prepared.planned.content.to_string(),
+        }));
+    }
     let generated = prepared.planned.generated;
     let (stream, kustomize_time, mut warnings) = match prepared.cached {
         Some(stream) => (stream, Duration::ZERO, Vec::new()),
@@ -115,7 +176,7 @@ pub async fn build_kustomization(
         .map_err(|e| BuildError::Io(e.to_string()))??
     };
     warnings.extend(post.warnings);
-    Ok(BuildOutput {
+    let out = BuildOutput {
         objects: post.objects,
         files: post.files,
         kustomize_time,
@@ -123,7 +184,8 @@ pub async fn build_kustomization(
         vars: post.vars,
         decrypted_values: post.decrypted_values,
         from_cache: prepared.cached_hit,
-    })
+    };
+    Ok(Built::Output(Box::new(out), role))
 }
 
 /// The kustomization to build, what it reads, and a cached result when there is one.
@@ -134,6 +196,7 @@ struct Prepared {
     key: Option<Key>,
     cached: Option<String>,
     cached_hit: bool,
+    role: Role,
 }
 
 type KeyContext = (Option<Arc<Store>>, String, Arc<DecryptContext>);
@@ -146,11 +209,24 @@ fn prepare(
     spec: &crate::flux::KustomizationSpec,
     decryption: bool,
     (cache, identity, decrypt_ctx): KeyContext,
+    decide: impl Fn(&kustomize::Planned, Option<&[PathBuf]>) -> Role,
 ) -> Result<Prepared, BuildError> {
     let dir = tree.root.join(rel);
     let planned = kustomize::plan_kustomization(&dir, spec, &tree.root, &|p| tree.includes(p))?;
     let rs = kustomize_read_set(&tree.root, rel, &planned.content);
     let read_set = rs.complete.then_some(rs.files);
+    let role = decide(&planned, read_set.as_deref());
+    if role == Role::Unchanged {
+        // Not built: no key to compute, no cache entry to read.
+        return Ok(Prepared {
+            planned,
+            read_set,
+            key: None,
+            cached: None,
+            cached_hit: false,
+            role,
+        });
+    }
     let key = match (&cache, &read_set) {
         (Some(_), Some(files)) => digest_files(&tree.root, files).ok().map(|digest| {
             let mut k = KeyBuilder::new("kustomize-build")
@@ -177,6 +253,7 @@ fn prepare(
         key,
         cached_hit: cached.is_some(),
         cached,
+        role,
     })
 }
 

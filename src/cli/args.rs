@@ -185,11 +185,32 @@ pub enum GetFormat {
     Json,
 }
 
+/// Changed-only mode for `build` and `validate`: a base turns it on.
+#[derive(Args, Debug, Default, Clone)]
+pub struct ChangedOnlyArgs {
+    /// Render only what changed since REV (branch, tag, commit; the working tree counts),
+    /// plus the ancestors it needs.
+    #[arg(
+        long,
+        value_name = "REV",
+        env = "FLUXSIM_BASE",
+        conflicts_with = "path_orig"
+    )]
+    pub base: Option<String>,
+
+    /// Render only what differs from this folder: the counterpart of --path in another checkout.
+    #[arg(long, value_name = "DIR", env = "FLUXSIM_PATH_ORIG")]
+    pub path_orig: Option<PathBuf>,
+}
+
 #[derive(Args, Debug)]
 pub struct BuildArgs {
     /// What to build: all (default), `ks NAME` or `hr NAME`.
     #[command(subcommand)]
     pub what: Option<BuildWhat>,
+
+    #[command(flatten)]
+    pub changed: ChangedOnlyArgs,
 
     /// Write the snapshot here: a folder per Kustomization and HelmRelease, a file per object,
     /// an index.yaml.
@@ -258,6 +279,10 @@ pub struct DiffArgs {
     #[arg(long)]
     pub exit_code: bool,
 
+    /// Render every owner on both sides, not only what the changed files can affect.
+    #[arg(long, env = "FLUXSIM_FULL")]
+    pub full: bool,
+
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = DiffFormat::Unified)]
     pub output: DiffFormat,
@@ -316,6 +341,9 @@ pub struct ValidateArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = ValidateFormat::Text)]
     pub output: ValidateFormat,
+
+    #[command(flatten)]
+    pub changed: ChangedOnlyArgs,
 
     #[command(flatten)]
     pub checks: CheckArgs,

@@ -1,35 +1,63 @@
 //! `diff`: render the base and the head concurrently (sharing caches) and compare them.
 
 use super::args::{DiffArgs, DiffFormat, DiffScope, GlobalArgs};
+use super::changed;
 use super::output::{print, stderr_color, stdout_color};
 use super::{EXIT_FAILURES, EXIT_OK, EXIT_SETUP};
+use fluxsim::changes::ChangedFiles;
 use fluxsim::diff::{self, DiffOptions, OwnerKind, OwnerRef, OwnerStatus, Scope, Side, SideOwner};
+use fluxsim::flux::NamespacedName;
 use fluxsim::graph::Status;
 use fluxsim::pipeline::{self, Run, RunOptions};
+use fluxsim::select::Selection;
 use fluxsim::{report, snapshot};
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
 pub async fn run(args: &DiffArgs, head_opts: &RunOptions, g: &GlobalArgs) -> u8 {
-    // The base tree lives in a temporary folder until the end of the command.
-    let (base_opts, _base_tree) = match base_options(args, head_opts) {
+    // The base tree lives in a temporary folder (or a kept baseline) until the end.
+    let setup = match base_options(args, head_opts) {
         Ok(b) => b,
         Err(e) => {
             eprintln!("error: {e}");
             return EXIT_SETUP;
         }
     };
-    let (head, base) = tokio::join!(pipeline::run(head_opts), pipeline::run(&base_opts));
-    let head = match head {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: head: {e}");
-            return EXIT_SETUP;
-        }
-    };
-    let base = match base {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: base: {e}");
-            return EXIT_SETUP;
+    let Setup {
+        base: mut base_opts,
+        head: mut head_opts,
+        tree: _base_tree,
+    } = setup;
+    let (head, base) = loop {
+        let (head, base) = tokio::join!(pipeline::run(&head_opts), pipeline::run(&base_opts));
+        let head = match head {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: head: {e}");
+                return EXIT_SETUP;
+            }
+        };
+        let base = match base {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: base: {e}");
+                return EXIT_SETUP;
+            }
+        };
+        // Both sides must render the same owners: what one selected, the other renders too.
+        let (Some((ks, hr)), Some(h), Some(b)) = (
+            agree(&head, &base),
+            &head_opts.selection,
+            &base_opts.selection,
+        ) else {
+            break (head, base);
+        };
+        match (forced(h, &ks, &hr), forced(b, &ks, &hr)) {
+            (None, None) => break (head, base),
+            (h, b) => {
+                head_opts.selection = h.or(head_opts.selection.take());
+                base_opts.selection = b.or(base_opts.selection.take());
+            }
         }
     };
     let opts = DiffOptions {
@@ -43,9 +71,10 @@ pub async fn run(args: &DiffArgs, head_opts: &RunOptions, g: &GlobalArgs) -> u8 
             DiffScope::All => Scope::All,
         },
     };
+    let shown: BTreeSet<NamespacedName> = shown_ks(&head).chain(shown_ks(&base)).collect();
     let result = diff::diff(
-        &side(&base, g.show_secrets),
-        &side(&head, g.show_secrets),
+        &side(&base, &shown, g.show_secrets),
+        &side(&head, &shown, g.show_secrets),
         &opts,
     );
     let text = match args.output {
@@ -67,23 +96,52 @@ pub async fn run(args: &DiffArgs, head_opts: &RunOptions, g: &GlobalArgs) -> u8 
     }
 }
 
-/// Run options for the base: the counterpart of --path in the base tree.
-fn base_options(
-    args: &DiffArgs,
-    head: &RunOptions,
-) -> Result<(RunOptions, Option<diff::BaseTree>), String> {
+struct Setup {
+    head: RunOptions,
+    base: RunOptions,
+    tree: Option<diff::BaseTree>,
+}
+
+/// Run options for both sides: the base is the counterpart of --path in the base tree; in
+/// changed-only mode (the default) each side gets the changed files as it sees them.
+fn base_options(args: &DiffArgs, head: &RunOptions) -> Result<Setup, String> {
+    let mut head = head.clone();
     let mut opts = head.clone();
     opts.progress = false;
     if let Some(dir) = &args.path_orig {
         opts.path = dir.clone();
         opts.repo_root = None;
-        return Ok((opts, None));
+        if !args.full {
+            let (head_top, base_top) = changed::tops(&head.path, dir)?;
+            let files = ChangedFiles::between_dirs(&head_top, &base_top).map_err(|e| {
+                format!(
+                    "comparing {} with {}: {e}",
+                    head_top.display(),
+                    base_top.display()
+                )
+            })?;
+            head.selection = Some(Arc::new(Selection::new(&head_top, files.clone())));
+            opts.selection = Some(Arc::new(Selection::new(&base_top, files)));
+        }
+        return Ok(Setup {
+            head,
+            base: opts,
+            tree: None,
+        });
     }
-    let tree = diff::materialize(&head.path, args.base.as_deref()).map_err(|e| e.to_string())?;
+    let rev = diff::resolve_base(&head.path, args.base.as_deref()).map_err(|e| e.to_string())?;
+    let keep = (!head.no_cache).then(|| head.cache_dir.join("baselines"));
+    let changed = if args.full {
+        None
+    } else {
+        Some(ChangedFiles::from_git(&rev.toplevel, &rev.commit)?)
+    };
+    let tree = diff::materialize_rev(rev, keep.as_deref()).map_err(|e| e.to_string())?;
     opts.path = tree.path();
     if let Some(root) = &head.repo_root {
         // Keep an explicit --repo-root pointing at the same place inside the base tree.
-        let top = git_toplevel(&head.path).ok_or("cannot find the git top level of --path")?;
+        let top =
+            changed::git_toplevel(&head.path).ok_or("cannot find the git top level of --path")?;
         let rel = root
             .canonicalize()
             .ok()
@@ -91,24 +149,54 @@ fn base_options(
             .ok_or("--repo-root is outside the git repository")?;
         opts.repo_root = Some(tree.root().join(rel));
     }
-    Ok((opts, Some(tree)))
+    if let Some(files) = changed {
+        head.selection = Some(Arc::new(Selection::new(&tree.toplevel, files.clone())));
+        opts.selection = Some(Arc::new(Selection::new(tree.root(), files)));
+    }
+    Ok(Setup {
+        head,
+        base: opts,
+        tree: Some(tree),
+    })
 }
 
-fn git_toplevel(path: &std::path::Path) -> Option<std::path::PathBuf> {
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(path)
-        .args(["rev-parse", "--show-toplevel"])
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| std::path::PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
-        .and_then(|p| p.canonicalize().ok())
+type Owners = (BTreeSet<NamespacedName>, BTreeSet<NamespacedName>);
+
+/// The owners selected on either side, when the sides do not agree.
+fn agree(head: &Run, base: &Run) -> Option<Owners> {
+    let (h, b) = (head.changed_only.as_ref()?, base.changed_only.as_ref()?);
+    if h.selected_ks == b.selected_ks && h.selected_hr == b.selected_hr {
+        return None;
+    }
+    let ks = h.selected_ks.union(&b.selected_ks).cloned().collect();
+    let hr = h.selected_hr.union(&b.selected_hr).cloned().collect();
+    Some((ks, hr))
 }
 
-/// One rendered side, redacted unless --show-secrets.
-fn side(run: &Run, show_secrets: bool) -> Side {
+/// `sel` with `ks` and `hr` forced, or None when they already are (an owner that exists on
+/// one side only stays unselected on the other: nothing more to do).
+fn forced(
+    sel: &Selection,
+    ks: &BTreeSet<NamespacedName>,
+    hr: &BTreeSet<NamespacedName>,
+) -> Option<Arc<Selection>> {
+    if sel.forced_ks.is_superset(ks) && sel.forced_hr.is_superset(hr) {
+        return None;
+    }
+    let mut sel = sel.clone();
+    sel.forced_ks.extend(ks.iter().cloned());
+    sel.forced_hr.extend(hr.iter().cloned());
+    Some(Arc::new(sel))
+}
+
+/// The Kustomizations a side reports.
+fn shown_ks(run: &Run) -> impl Iterator<Item = NamespacedName> + '_ {
+    run.render.kustomizations.keys().cloned()
+}
+
+/// One rendered side, redacted unless --show-secrets. `shown`: Kustomizations either side
+/// reports; one this side built without reporting it is added from what it kept.
+fn side(run: &Run, shown: &BTreeSet<NamespacedName>, show_secrets: bool) -> Side {
     let status = |s: Option<&Status>| match s {
         Some(Status::Failed(m)) => OwnerStatus::Failed(m.clone()),
         Some(Status::Unavailable(m)) => OwnerStatus::Unavailable(m.clone()),
@@ -116,6 +204,20 @@ fn side(run: &Run, show_secrets: bool) -> Side {
     };
     let mut owners = std::collections::BTreeMap::new();
     for (id, node) in snapshot::ordered(run) {
+        owners.insert(
+            OwnerRef {
+                kind: OwnerKind::Kustomization,
+                namespace: id.namespace.clone(),
+                name: id.name.clone(),
+            },
+            SideOwner {
+                status: status(run.analysis.status.get(id)),
+                objects: snapshot::owner_objects(run, node, show_secrets),
+            },
+        );
+    }
+    let hidden = run.changed_only.iter().flat_map(|c| &c.hidden);
+    for (id, node) in hidden.filter(|(id, n)| shown.contains(*id) && n.outcome.output().is_some()) {
         owners.insert(
             OwnerRef {
                 kind: OwnerKind::Kustomization,

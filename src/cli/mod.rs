@@ -2,6 +2,7 @@
 
 pub mod args;
 mod cache;
+mod changed;
 mod diff;
 mod output;
 mod plan;
@@ -47,6 +48,18 @@ async fn dispatch(cli: Cli) -> u8 {
         Command::Cache { what } => cache::run(what, &opts.cache_dir),
         Command::Diff(a) => diff::run(a, &opts, &cli.global).await,
         command => {
+            let changed_args = match command {
+                Command::Build(a) => Some(&a.changed),
+                Command::Validate(a) => Some(&a.changed),
+                _ => None,
+            };
+            let mut opts = opts.clone();
+            if let Some(args) = changed_args {
+                match changed::head_selection(args, &opts) {
+                    Ok(sel) => opts.selection = sel,
+                    Err(e) => return fail_setup(&e),
+                }
+            }
             let run = match pipeline::run(&opts).await {
                 Ok(r) => r,
                 Err(e) => return fail_setup(&e.to_string()),
@@ -145,6 +158,7 @@ pub fn run_options(g: &GlobalArgs) -> Result<RunOptions, String> {
         no_cache: g.no_cache,
         kube_version: g.kube_version.clone(),
         api_versions: g.api_versions.clone(),
+        selection: None,
     })
 }
 

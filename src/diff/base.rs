@@ -58,10 +58,21 @@ pub enum BaseError {
     },
 }
 
-/// The base tree, deleted when dropped.
+/// Where a base tree lives.
+#[derive(Debug)]
+enum TreeDir {
+    /// Deleted when dropped.
+    Temp(TempDir),
+    /// A kept, content-addressed slot `<cache>/baselines/<commit>`, reused by later runs.
+    Kept(PathBuf),
+}
+
+/// The base tree.
 #[derive(Debug)]
 pub struct BaseTree {
-    dir: TempDir,
+    dir: TreeDir,
+    /// The git top level of the repository it was taken from.
+    pub toplevel: PathBuf,
     /// Full commit id the tree was taken from.
     pub commit: String,
     /// The revision as asked for, or the upstream the merge-base was taken with.
@@ -73,43 +84,139 @@ pub struct BaseTree {
 impl BaseTree {
     /// The repository root as of the base commit.
     pub fn root(&self) -> &Path {
-        self.dir.path()
+        match &self.dir {
+            TreeDir::Temp(t) => t.path(),
+            TreeDir::Kept(p) => p,
+        }
     }
 
     /// The counterpart of the `repo_dir` given to [`materialize`] inside the base tree (it may
     /// not exist there if the directory is new on head).
     pub fn path(&self) -> PathBuf {
-        self.dir.path().join(&self.prefix)
+        self.root().join(&self.prefix)
     }
 }
 
-/// Extracts the tree of `rev` (or of the default merge-base) of the repository containing
-/// `repo_dir` into a temporary directory.
-pub fn materialize(repo_dir: &Path, rev: Option<&str>) -> Result<BaseTree, BaseError> {
+/// A resolved base revision, not extracted.
+#[derive(Debug, Clone)]
+pub struct BaseRev {
+    pub toplevel: PathBuf,
+    pub prefix: PathBuf,
+    pub rev: String,
+    pub commit: String,
+}
+
+/// Resolves `rev` (or the default merge-base) in the repository containing `repo_dir`.
+pub fn resolve_base(repo_dir: &Path, rev: Option<&str>) -> Result<BaseRev, BaseError> {
     let (toplevel, prefix) = locate(repo_dir)?;
     let (rev, commit) = match rev {
         Some(rev) => (rev.to_string(), resolve_explicit(repo_dir, rev)?),
         None => default_base(repo_dir)?,
     };
-    let dir = tempfile::Builder::new()
-        .prefix("fluxsim-base-")
-        .tempdir()
-        .map_err(|source| BaseError::TempDir {
-            rev: rev.clone(),
-            source,
-        })?;
-    // From the top level: in a subdirectory `git archive` would archive only that subtree.
-    extract(&toplevel, &commit, dir.path()).map_err(|detail| BaseError::Extract {
+    Ok(BaseRev {
+        toplevel,
+        prefix,
+        rev,
+        commit,
+    })
+}
+
+/// Extracts the tree of `rev` (or of the default merge-base) of the repository containing
+/// `repo_dir` into a temporary directory.
+pub fn materialize(repo_dir: &Path, rev: Option<&str>) -> Result<BaseTree, BaseError> {
+    materialize_rev(resolve_base(repo_dir, rev)?, None)
+}
+
+/// Extracts a resolved base. With `keep` (a folder of baselines), the tree goes to
+/// `keep/<commit>` and is reused by later runs: a commit's tree never changes.
+pub fn materialize_rev(base: BaseRev, keep: Option<&Path>) -> Result<BaseTree, BaseError> {
+    let BaseRev {
+        toplevel,
+        prefix,
+        rev,
+        commit,
+    } = base;
+    let temp_err = |source| BaseError::TempDir {
+        rev: rev.clone(),
+        source,
+    };
+    let extract_err = |detail| BaseError::Extract {
         rev: rev.clone(),
         commit: commit.clone(),
         detail,
-    })?;
+    };
+    let dir = match keep {
+        Some(keep) => {
+            let slot = keep.join(&commit);
+            if !slot.is_dir() {
+                std::fs::create_dir_all(keep).map_err(temp_err)?;
+                let staging = tempfile::Builder::new()
+                    .prefix(".staging-")
+                    .tempdir_in(keep)
+                    .map_err(temp_err)?;
+                // From the top level: in a subdirectory `git archive` would archive only that subtree.
+                extract(&toplevel, &commit, staging.path()).map_err(extract_err)?;
+                // Another run may have won the race; its tree is the same.
+                let staged = staging.keep();
+                if std::fs::rename(&staged, &slot).is_err() {
+                    let _ = std::fs::remove_dir_all(&staged);
+                }
+            }
+            touch_dir(&slot);
+            TreeDir::Kept(slot)
+        }
+        None => {
+            let dir = tempfile::Builder::new()
+                .prefix("fluxsim-base-")
+                .tempdir()
+                .map_err(temp_err)?;
+            extract(&toplevel, &commit, dir.path()).map_err(extract_err)?;
+            TreeDir::Temp(dir)
+        }
+    };
     Ok(BaseTree {
         dir,
+        toplevel,
         commit,
         rev,
         prefix,
     })
+}
+
+/// Marks a kept tree as used (its modification time), for `cache gc`.
+fn touch_dir(dir: &Path) {
+    let marker = dir.join(".fluxsim-used");
+    if std::fs::write(&marker, b"").is_ok() {
+        let _ = std::fs::remove_file(marker);
+    }
+}
+
+/// Removes kept base trees not used for `max_age` (all with `None`); returns how many.
+pub fn prune_baselines(keep: &Path, max_age: Option<std::time::Duration>) -> std::io::Result<u64> {
+    let read = match std::fs::read_dir(keep) {
+        Ok(r) => r,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let now = std::time::SystemTime::now();
+    let mut removed = 0;
+    for item in read {
+        let item = item?;
+        let old = match max_age {
+            None => true,
+            Some(age) => item
+                .metadata()?
+                .modified()
+                .ok()
+                .and_then(|m| now.duration_since(m).ok())
+                .is_some_and(|d| d > age),
+        };
+        if old && item.file_type()?.is_dir() {
+            std::fs::remove_dir_all(item.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 fn git(dir: &Path, args: &[&str]) -> Result<Output, BaseError> {

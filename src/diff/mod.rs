@@ -13,7 +13,9 @@ mod normalize;
 mod stat;
 mod unified;
 
-pub use base::{BaseError, BaseTree, materialize};
+pub use base::{
+    BaseError, BaseRev, BaseTree, materialize, materialize_rev, prune_baselines, resolve_base,
+};
 pub use engine::diff;
 pub use json::json;
 pub use markdown::{MARKER, markdown};

@@ -1,0 +1,363 @@
+//! Changed-only mode: which owners a set of changed files can affect.
+//!
+//! A Kustomization is **selected** (rendered and reported) when its build reads a changed file,
+//! when its own object may have changed (its parent is selected), when a variable it substitutes
+//! comes from a selected producer, or when its reads cannot be listed. Unselected Kustomizations
+//! that may produce others are still built (warm caches make that cheap) so that the tree below
+//! them is known; they **support** the run and are not reported unless they are ancestors of
+//! something selected. Unselected leaves are not built at all: they are **unchanged**.
+//!
+//! A HelmRelease is selected when its Kustomization is, or when one of its inputs (chart source,
+//! chartRef, valuesFrom) is an object a selected Kustomization renders. An unchanged leaf is
+//! built after all when its files name such an input, or an input a selected HelmRelease still
+//! misses: names in those fields are literal, so a text search finds every candidate.
+//!
+//! Owners that both sides of a diff must agree on can be forced with [`Selection::force`].
+
+use crate::changes::ChangedFiles;
+use crate::flux::NamespacedName;
+use crate::object;
+use serde_json::Value;
+use std::collections::{BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+
+/// What changed-only mode does with one Kustomization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Role {
+    /// Rendered and reported (every Kustomization outside changed-only mode).
+    #[default]
+    Selected,
+    /// Built so that what it produces is known; reported only as an ancestor.
+    Support,
+    /// Not built: nothing it reads changed and it produces no Kustomization.
+    Unchanged,
+}
+
+/// Kinds whose objects other owners read by name (substituteFrom, valuesFrom, chart sources).
+const SHARED_KINDS: [&str; 8] = [
+    "ConfigMap",
+    "Secret",
+    "HelmRepository",
+    "OCIRepository",
+    "GitRepository",
+    "HelmChart",
+    "Bucket",
+    "ExternalArtifact",
+];
+
+/// A Flux Kustomization's API group: a build whose files never name it produces no Kustomization.
+const KUSTOMIZATION_GROUP: &str = "kustomize.toolkit.fluxcd.io";
+
+/// The changed files as one side of a run sees them, and what must be selected regardless.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    /// The folder the changed paths are relative to (the git top level of this side).
+    top: PathBuf,
+    changed: ChangedFiles,
+    /// A change no file map can follow (ignore rules, a chart folder): select every owner.
+    pub everything: bool,
+    /// Owners selected whatever their files (the other side of a diff selected them).
+    pub forced_ks: BTreeSet<NamespacedName>,
+    pub forced_hr: BTreeSet<NamespacedName>,
+}
+
+impl Selection {
+    pub fn new(top: &Path, changed: ChangedFiles) -> Selection {
+        let top = top.canonicalize().unwrap_or_else(|_| top.to_path_buf());
+        let everything = changed
+            .files
+            .iter()
+            .any(|f| changes_membership(f) || in_chart_folder(&top, f));
+        Selection {
+            top,
+            changed,
+            everything,
+            forced_ks: BTreeSet::new(),
+            forced_hr: BTreeSet::new(),
+        }
+    }
+
+    pub fn changed(&self) -> &ChangedFiles {
+        &self.changed
+    }
+
+    /// Whether the file at `root/rel` is a changed file.
+    pub fn is_changed(&self, root: &Path, rel: &Path) -> bool {
+        root.join(rel)
+            .strip_prefix(&self.top)
+            .is_ok_and(|p| self.changed.files.contains(p))
+    }
+
+    /// The role of a Kustomization whose build of `root/dir` reads `read_set` (None: not
+    /// knowable) with the top kustomization `top`. `inherited`: its object or variables may have
+    /// changed; `no_skip`: something may need its output.
+    pub fn decide(&self, input: &Decide<'_>) -> Role {
+        let Some(read_set) = input.read_set else {
+            return Role::Selected;
+        };
+        let own_files = crate::cache::KUSTOMIZATION_FILE_NAMES
+            .iter()
+            .map(|n| input.dir.join(n));
+        let touched = read_set
+            .iter()
+            .cloned()
+            .chain(own_files)
+            .any(|f| self.is_changed(input.root, &f));
+        if self.everything || input.inherited || touched || self.forced_ks.contains(input.id) {
+            Role::Selected
+        } else if input.no_skip || mentions(input.root, read_set, input.top, &[KUSTOMIZATION_GROUP])
+        {
+            Role::Support
+        } else {
+            Role::Unchanged
+        }
+    }
+}
+
+/// What [`Selection::decide`] looks at.
+pub struct Decide<'a> {
+    pub id: &'a NamespacedName,
+    pub root: &'a Path,
+    pub dir: &'a Path,
+    pub read_set: Option<&'a [PathBuf]>,
+    pub top: &'a Value,
+    pub inherited: bool,
+    pub no_skip: bool,
+}
+
+/// `.gitignore`/`.sourceignore` decide which files exist for every build.
+fn changes_membership(rel: &Path) -> bool {
+    rel.file_name()
+        .is_some_and(|n| n == ".sourceignore" || n == ".gitignore")
+}
+
+/// A file inside a chart folder (a folder with `Chart.yaml` at or above it): charts from Git are
+/// read by HelmReleases anywhere, which cannot be found from the file.
+fn in_chart_folder(top: &Path, rel: &Path) -> bool {
+    rel.ancestors()
+        .skip(1)
+        .any(|dir| top.join(dir).join("Chart.yaml").is_file())
+}
+
+/// Whether any of `files` (relative to `root`) or `top` contains one of `needles`.
+pub fn mentions(root: &Path, files: &[PathBuf], top: &Value, needles: &[&str]) -> bool {
+    if needles.is_empty() {
+        return false;
+    }
+    let top = top.to_string();
+    if needles.iter().any(|n| top.contains(n)) {
+        return true;
+    }
+    files.iter().any(|f| match std::fs::read(root.join(f)) {
+        Ok(bytes) => {
+            let text = String::from_utf8_lossy(&bytes);
+            needles.iter().any(|n| text.contains(n))
+        }
+        Err(_) => true,
+    })
+}
+
+/// (kind, namespace, name) of an object.
+pub type ObjRef = (String, String, String);
+
+/// The shared objects (see [`SHARED_KINDS`]) among `objects`.
+pub fn shared_objects<'a>(objects: impl IntoIterator<Item = &'a Value>) -> Vec<ObjRef> {
+    objects
+        .into_iter()
+        .filter(|o| SHARED_KINDS.contains(&object::kind(o)))
+        .map(|o| {
+            (
+                object::kind(o).to_string(),
+                object::namespace(o).unwrap_or_default().to_string(),
+                object::name(o).to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The objects a HelmRelease reads by name: its chart source or chartRef, and valuesFrom.
+pub fn hr_inputs(hr: &Value) -> Vec<ObjRef> {
+    let ns = object::namespace(hr).unwrap_or_default().to_string();
+    let spec = &hr["spec"];
+    let mut out = Vec::new();
+    let mut add = |r: &Value, default_kind: &str| {
+        let name = r["name"].as_str().unwrap_or_default();
+        if name.is_empty() {
+            return;
+        }
+        let kind = r["kind"].as_str().unwrap_or(default_kind).to_string();
+        let namespace = r["namespace"].as_str().unwrap_or(&ns).to_string();
+        out.push((kind, namespace, name.to_string()));
+    };
+    add(&spec["chart"]["spec"]["sourceRef"], "HelmRepository");
+    add(&spec["chartRef"], "OCIRepository");
+    for v in spec["valuesFrom"].as_array().into_iter().flatten() {
+        let name = v["name"].as_str().unwrap_or_default();
+        if !name.is_empty() {
+            let kind = v["kind"].as_str().unwrap_or("ConfigMap").to_string();
+            out.push((kind, ns.clone(), name.to_string()));
+        }
+    }
+    out
+}
+
+/// Whether a HelmRelease found in the output of a Kustomization with role `parent` is selected.
+pub fn hr_selected(
+    sel: &Selection,
+    hr: &Value,
+    parent: Role,
+    selected_outputs: &HashSet<ObjRef>,
+) -> bool {
+    sel.everything
+        || parent == Role::Selected
+        || sel.forced_hr.contains(&NamespacedName::of(hr))
+        || hr_inputs(hr).iter().any(|i| selected_outputs.contains(i))
+}
+
+/// Names an unbuilt Kustomization's files must contain to be built after all: the objects
+/// selected builds made (a HelmRelease elsewhere may read them), and the inputs of selected
+/// HelmReleases that no build has made yet. `outputs`: each build's role and objects.
+pub fn input_needles<'a>(
+    sel: &Selection,
+    outputs: impl Iterator<Item = (Role, &'a [Value])> + Clone,
+) -> BTreeSet<String> {
+    let mut made = HashSet::new();
+    let mut selected_made = HashSet::new();
+    for (role, objects) in outputs.clone() {
+        for r in shared_objects(objects) {
+            if role == Role::Selected {
+                selected_made.insert(r.clone());
+            }
+            made.insert(r);
+        }
+    }
+    let mut names: BTreeSet<String> = selected_made.iter().map(|r| r.2.clone()).collect();
+    for (role, objects) in outputs {
+        for hr in objects.iter().filter(|o| crate::flux::is_helmrelease(o)) {
+            if hr_selected(sel, hr, role, &selected_made) {
+                let missing = hr_inputs(hr).into_iter().filter(|i| !made.contains(i));
+                names.extend(missing.map(|i| i.2));
+            }
+        }
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::fs;
+
+    fn repo() -> (tempfile::TempDir, Selection) {
+        let t = tempfile::tempdir().unwrap();
+        for (f, text) in [
+            ("apps/a/kustomization.yaml", "resources: [hr.yaml]"),
+            ("apps/a/hr.yaml", "kind: HelmRelease"),
+            ("apps/b/kustomization.yaml", "resources: [hr.yaml]"),
+            ("apps/b/hr.yaml", "kind: HelmRelease"),
+            (
+                "apps/ks.yaml",
+                "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization",
+            ),
+        ] {
+            let p = t.path().join(f);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, text).unwrap();
+        }
+        let sel = Selection::new(
+            t.path(),
+            ChangedFiles::new([PathBuf::from("apps/a/hr.yaml")]),
+        );
+        (t, sel)
+    }
+
+    fn decide(sel: &Selection, root: &Path, dir: &str, files: &[&str], inherited: bool) -> Role {
+        let files: Vec<PathBuf> = files.iter().map(PathBuf::from).collect();
+        sel.decide(&Decide {
+            id: &NamespacedName::new("flux-system", dir),
+            root,
+            dir: Path::new(dir),
+            read_set: Some(&files),
+            top: &json!({}),
+            inherited,
+            no_skip: false,
+        })
+    }
+
+    #[test]
+    fn a_build_reading_a_changed_file_is_selected() {
+        let (t, sel) = repo();
+        assert_eq!(
+            decide(&sel, t.path(), "apps/a", &["apps/a/hr.yaml"], false),
+            Role::Selected
+        );
+        assert_eq!(
+            decide(&sel, t.path(), "apps/b", &["apps/b/hr.yaml"], false),
+            Role::Unchanged
+        );
+        assert_eq!(
+            decide(&sel, t.path(), "apps/b", &["apps/b/hr.yaml"], true),
+            Role::Selected
+        );
+    }
+
+    #[test]
+    fn an_unchanged_build_that_may_produce_kustomizations_supports() {
+        let (t, sel) = repo();
+        assert_eq!(
+            decide(&sel, t.path(), "apps", &["apps/ks.yaml"], false),
+            Role::Support
+        );
+    }
+
+    #[test]
+    fn unknown_reads_select() {
+        let (t, sel) = repo();
+        let role = sel.decide(&Decide {
+            id: &NamespacedName::new("flux-system", "x"),
+            root: t.path(),
+            dir: Path::new("apps/b"),
+            read_set: None,
+            top: &json!({}),
+            inherited: false,
+            no_skip: false,
+        });
+        assert_eq!(role, Role::Selected);
+    }
+
+    #[test]
+    fn ignore_rules_and_chart_files_select_everything() {
+        let t = tempfile::tempdir().unwrap();
+        fs::create_dir_all(t.path().join("charts/web/templates")).unwrap();
+        fs::write(t.path().join("charts/web/Chart.yaml"), "name: web").unwrap();
+        let chart = ChangedFiles::new([PathBuf::from("charts/web/templates/d.yaml")]);
+        assert!(Selection::new(t.path(), chart).everything);
+        let ignore = ChangedFiles::new([PathBuf::from("apps/.sourceignore")]);
+        assert!(Selection::new(t.path(), ignore).everything);
+        let plain = ChangedFiles::new([PathBuf::from("apps/a/hr.yaml")]);
+        assert!(!Selection::new(t.path(), plain).everything);
+    }
+
+    #[test]
+    fn helmrelease_inputs_default_their_kind_and_namespace() {
+        let hr = json!({"kind": "HelmRelease", "metadata": {"name": "web", "namespace": "apps"},
+            "spec": {"chart": {"spec": {"chart": "web", "sourceRef": {"kind": "HelmRepository", "name": "charts", "namespace": "flux-system"}}},
+                     "valuesFrom": [{"name": "web-values"}, {"kind": "Secret", "name": "web-secret"}]}});
+        let inputs = hr_inputs(&hr);
+        let r = |k: &str, n: &str, name: &str| (k.to_string(), n.to_string(), name.to_string());
+        assert_eq!(
+            inputs,
+            vec![
+                r("HelmRepository", "flux-system", "charts"),
+                r("ConfigMap", "apps", "web-values"),
+                r("Secret", "apps", "web-secret")
+            ]
+        );
+        let (_t, sel) = repo();
+        let produced: HashSet<ObjRef> = [r("Secret", "apps", "web-secret")].into();
+        assert!(hr_selected(&sel, &hr, Role::Support, &produced));
+        assert!(!hr_selected(&sel, &hr, Role::Support, &HashSet::new()));
+        assert!(hr_selected(&sel, &hr, Role::Selected, &HashSet::new()));
+    }
+}

@@ -1,0 +1,192 @@
+//! Changed-only mode gives the same answer as a full render, restricted to what it renders.
+//!
+//! Each case changes the example repository in one way (a file an app reads, a substitution
+//! producer, a shared component, a chart, a new app, a deletion, a file nobody reads) and checks:
+//! - `diff` (changed-only) reports exactly the changes `diff --full` reports;
+//! - `build --base main` renders every owner exactly as the full `build` does.
+
+mod common;
+
+use common::{edit, example_repo, fluxsim, git, manifest_dir, run};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+const HR: &str = "kubernetes/apps/apps/echo/app/helmrelease.yaml";
+const WIDGET: &str = "kubernetes/apps/platform/widgets/app/widget.yaml";
+
+fn cmd(repo: &Path, cache: &Path, args: &[&str]) -> common::Output {
+    run(fluxsim(cache)
+        .args(args)
+        .arg("-q")
+        .arg("--path")
+        .arg(repo.join("kubernetes/flux/cluster"))
+        .arg("--age-key-file")
+        .arg(manifest_dir().join("testdata/sops/keys/main.agekey")))
+}
+
+/// The owners a diff reports as changed, with their object patches.
+fn changes(json: &str) -> Vec<Value> {
+    let v: Value = serde_json::from_str(json).expect("diff -o json is JSON");
+    v["owners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["change"] != "unchanged")
+        .cloned()
+        .collect()
+}
+
+/// Owner (kind/namespace/name) → its objects, from `build -o json`.
+fn owners(json: &str) -> BTreeMap<String, Value> {
+    let v: Value = serde_json::from_str(json).expect("build -o json is JSON");
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            let id = format!("{}/{}/{}", o["kind"], o["namespace"], o["name"]);
+            (id, o["objects"].clone())
+        })
+        .collect()
+}
+
+/// Checks one change; returns how many owners changed-only rendered and the full run rendered.
+fn check(name: &str, change: impl Fn(&Path)) -> (usize, usize) {
+    let repo = example_repo();
+    let cache = tempfile::tempdir().unwrap();
+    change(repo.path());
+    let (r, c) = (repo.path(), cache.path());
+
+    let full = cmd(r, c, &["diff", "--base", "main", "--full", "-o", "json"]);
+    let only = cmd(r, c, &["diff", "--base", "main", "-o", "json"]);
+    assert_eq!(
+        full.code, only.code,
+        "{name}: {}{}",
+        full.stderr, only.stderr
+    );
+    assert_eq!(
+        changes(&only.stdout),
+        changes(&full.stdout),
+        "{name}: changed-only diff differs from the full diff"
+    );
+
+    let full = cmd(r, c, &["build", "-o", "json"]);
+    let only = cmd(r, c, &["build", "--base", "main", "-o", "json"]);
+    assert_eq!(
+        full.code, only.code,
+        "{name}: {}{}",
+        full.stderr, only.stderr
+    );
+    let (full, only) = (owners(&full.stdout), owners(&only.stdout));
+    for (id, objects) in &only {
+        assert_eq!(Some(objects), full.get(id), "{name}: {id} differs");
+    }
+    (only.len(), full.len())
+}
+
+#[test]
+fn an_app_file_renders_its_app_and_ancestors_only() {
+    let (only, full) = check("widget", |r| edit(r, WIDGET, "size: 3", "size: 5"));
+    assert!(only < full, "{only} of {full}");
+}
+
+#[test]
+fn helmrelease_values() {
+    let (only, full) = check("values", |r| {
+        edit(r, HR, "logLevel: debug", "logLevel: warn")
+    });
+    assert!(only < full, "{only} of {full}");
+}
+
+#[test]
+fn a_substitution_producer_reaches_its_consumers() {
+    check("settings", |r| {
+        edit(
+            r,
+            "kubernetes/flux/settings/cluster-settings.yaml",
+            "TIMEZONE: Europe/Paris",
+            "TIMEZONE: Europe/Berlin",
+        )
+    });
+}
+
+#[test]
+fn a_shared_component() {
+    check("component", |r| {
+        edit(
+            r,
+            "kubernetes/components/common/kustomization.yaml",
+            "home-ops/cluster: home",
+            "home-ops/cluster: lab",
+        )
+    });
+}
+
+#[test]
+fn a_chart_template() {
+    check("chart", |r| {
+        let f = "charts/webapp/templates/configmap.yaml";
+        let text = std::fs::read_to_string(r.join(f)).unwrap();
+        std::fs::write(r.join(f), text + "# changed\n").unwrap();
+    });
+}
+
+#[test]
+fn a_flux_kustomization_object() {
+    check("ks", |r| {
+        edit(
+            r,
+            "kubernetes/apps/apps/echo/ks.yaml",
+            "APP: *app",
+            "APP: *app\n      EXTRA: one",
+        )
+    });
+}
+
+#[test]
+fn a_new_app_and_a_deleted_file() {
+    check("new app", |r| {
+        let app = r.join("kubernetes/apps/apps/extra");
+        std::fs::create_dir_all(app.join("app")).unwrap();
+        std::fs::write(
+            app.join("ks.yaml"),
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: extra\n  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./kubernetes/apps/apps/extra/app\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  targetNamespace: apps\n",
+        )
+        .unwrap();
+        std::fs::write(
+            app.join("app/cm.yaml"),
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n  a: b\n",
+        )
+        .unwrap();
+        edit(
+            r,
+            "kubernetes/apps/apps/kustomization.yaml",
+            "resources:",
+            "resources:\n  - ./extra/ks.yaml",
+        );
+        std::fs::remove_file(r.join(WIDGET)).unwrap();
+        edit(
+            r,
+            "kubernetes/apps/platform/widgets/app/kustomization.yaml",
+            "resources:\n  - ./widget.yaml",
+            "resources: []",
+        );
+    });
+}
+
+#[test]
+fn a_file_nobody_reads_renders_nothing_below_the_root() {
+    let (only, _) = check("readme", |r| {
+        std::fs::write(r.join("README.md"), "changed\n").unwrap();
+    });
+    assert!(only <= 1, "{only}");
+}
+
+#[test]
+fn committed_changes_count_as_well_as_the_working_tree() {
+    check("committed", |r| {
+        edit(r, WIDGET, "size: 3", "size: 4");
+        git(r, &["commit", "-qam", "size 4"]);
+        edit(r, HR, "logLevel: debug", "logLevel: info");
+    });
+}
