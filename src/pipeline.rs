@@ -67,7 +67,8 @@ pub struct Run {
 /// What changed-only mode selected and left out.
 #[derive(Debug, Default)]
 pub struct ChangedOnly {
-    pub changed_files: usize,
+    /// The changed files, relative to the top of the repository.
+    pub changed: BTreeSet<std::path::PathBuf>,
     /// A change selected every owner (ignore rules, a chart folder).
     pub everything: bool,
     /// Owners the changes can affect (before ancestors are added).
@@ -227,7 +228,7 @@ fn hide_unaffected(
         }
     }
     ChangedOnly {
-        changed_files: sel.changed().len(),
+        changed: sel.changed().files.clone(),
         everything: sel.everything,
         selected_ks,
         selected_hr: releases.keys().cloned().collect(),

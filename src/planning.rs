@@ -15,7 +15,9 @@ pub fn cluster_input(run: &Run, assume_crds: &[String]) -> ClusterInput {
     // The synthetic root (the flux-system Kustomization bootstrap creates for --path) is a
     // real owner in the cluster: it creates the namespaces and Kustomizations of the sync path.
     let mut owners = Vec::new();
-    for (id, node) in &run.render.kustomizations {
+    // Changed-only mode left these out of the report; they still exist in the cluster.
+    let hidden = run.changed_only.iter().flat_map(|c| &c.hidden);
+    for (id, node) in run.render.kustomizations.iter().chain(hidden.clone()) {
         let status = match (&node.outcome, run.analysis.status.get(id)) {
             (Outcome::Failed(m), _) => RenderStatus::Failed(m.clone()),
             (_, Some(Status::Failed(m))) => RenderStatus::Failed(m.clone()),
@@ -86,6 +88,12 @@ pub fn cluster_input(run: &Run, assume_crds: &[String]) -> ClusterInput {
                 .iter()
                 .filter(|(_, s)| matches!(s, Status::Unavailable(_)))
                 .map(|(id, _)| OwnerId::new(OwnerKind::HelmRelease, &id.namespace, &id.name)),
+        )
+        // Unbuilt, and the HelmReleases they hold are not known either.
+        .chain(
+            hidden
+                .filter(|(_, n)| matches!(n.outcome, Outcome::Unchanged(_)))
+                .map(|(id, _)| ks_id(id)),
         )
         .collect();
     ClusterInput {

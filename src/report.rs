@@ -293,5 +293,30 @@ pub fn summary(run: &Run, color: bool) -> String {
     line.push_str(&format!("; {:.2}s", run.render.wall_time.as_secs_f64()));
     out.push_str(&line);
     out.push('\n');
+    if let Some(c) = &run.changed_only {
+        out.push_str(&changed_only_line(c));
+    }
     out
+}
+
+/// `changed-only: 2 files changed; …`: what the report leaves out and why.
+fn changed_only_line(c: &crate::pipeline::ChangedOnly) -> String {
+    let built = c
+        .hidden
+        .values()
+        .filter(|n| !matches!(n.outcome, crate::engine::Outcome::Unchanged(_)))
+        .count();
+    let scope = if c.everything {
+        "a change no file map can follow (ignore rules or a chart folder) selects everything"
+            .to_string()
+    } else {
+        format!(
+            "{} Kustomizations and {} HelmReleases affected; {} Kustomizations not shown ({} of them built to find what they hold)",
+            c.selected_ks.len(),
+            c.selected_hr.len(),
+            c.hidden.len(),
+            built
+        )
+    };
+    format!("changed-only: {} files changed; {scope}\n", c.changed.len())
 }

@@ -190,3 +190,24 @@ fn committed_changes_count_as_well_as_the_working_tree() {
         edit(r, HR, "logLevel: debug", "logLevel: info");
     });
 }
+
+#[test]
+fn validate_reports_on_what_the_change_reaches() {
+    let repo = example_repo();
+    let cache = tempfile::tempdir().unwrap();
+    let (r, c) = (repo.path(), cache.path());
+    edit(r, WIDGET, "size: 3", "size: [3");
+    let out = cmd(r, c, &["validate", "--base", "main", "-o", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    let failed: Vec<String> = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["status"] == "failed")
+        .map(|e| e["owner"]["name"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(failed, ["widgets"], "{}", out.stdout);
+    // Dependencies on owners it did not render are not reported missing.
+    assert!(!out.stdout.contains("missing-dependency"), "{}", out.stdout);
+}

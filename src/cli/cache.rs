@@ -3,6 +3,7 @@
 use super::args::CacheWhat;
 use super::{EXIT_OK, EXIT_SETUP};
 use fluxsim::cache::Store;
+use fluxsim::diff::BASELINES_DIR as BASELINES;
 use std::path::Path;
 use std::time::Duration;
 
@@ -31,16 +32,24 @@ pub fn run(what: &CacheWhat, dir: &Path) -> u8 {
                 Some(s) => s,
                 None => None,
             };
-            store.gc(age, size).map(|r| {
+            store.gc(age, size).and_then(|r| {
                 println!(
                     "removed {} entries ({} bytes); kept {} entries ({} bytes)",
                     r.removed_entries, r.removed_bytes, r.kept_entries, r.kept_bytes
                 );
+                let trees = fluxsim::diff::prune_baselines(&dir.join(BASELINES), Some(age))?;
+                println!("removed {trees} base trees not used for {max_age}");
+                Ok(())
             })
         }
-        CacheWhat::Clear => store
-            .clear()
-            .map(|n| println!("removed {n} bytes from {}", dir.display())),
+        CacheWhat::Clear => store.clear().and_then(|n| {
+            let trees = fluxsim::diff::prune_baselines(&dir.join(BASELINES), None)?;
+            println!(
+                "removed {n} bytes and {trees} base trees from {}",
+                dir.display()
+            );
+            Ok(())
+        }),
         CacheWhat::Usage => store.usage().map(|u| {
             for (bucket, entries, bytes) in u {
                 println!("{bucket}\t{entries} entries\t{bytes} bytes");

@@ -130,7 +130,7 @@ fn base_options(args: &DiffArgs, head: &RunOptions) -> Result<Setup, String> {
         });
     }
     let rev = diff::resolve_base(&head.path, args.base.as_deref()).map_err(|e| e.to_string())?;
-    let keep = (!head.no_cache).then(|| head.cache_dir.join("baselines"));
+    let keep = (!head.no_cache).then(|| head.cache_dir.join(diff::BASELINES_DIR));
     let changed = if args.full {
         None
     } else {

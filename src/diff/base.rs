@@ -17,6 +17,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use tempfile::TempDir;
 
+/// The folder of `--cache-dir` where base trees are kept, one per commit.
+pub const BASELINES_DIR: &str = "baselines";
+
 /// Upstream candidates tried in order when no revision is given.
 const DEFAULT_UPSTREAMS: [&str; 4] = ["@{u}", "origin/HEAD", "origin/main", "origin/master"];
 

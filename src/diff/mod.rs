@@ -14,7 +14,8 @@ mod stat;
 mod unified;
 
 pub use base::{
-    BaseError, BaseRev, BaseTree, materialize, materialize_rev, prune_baselines, resolve_base,
+    BASELINES_DIR, BaseError, BaseRev, BaseTree, materialize, materialize_rev, prune_baselines,
+    resolve_base,
 };
 pub use engine::diff;
 pub use json::json;
