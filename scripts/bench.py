@@ -6,8 +6,9 @@ wall / (subprocess sum / jobs), peak memory):
   corpus-cold   full render of a shared corpus repo without the build cache (--no-cache)
   corpus-warm   the same with a warm cache
   gen-cold/warm a generated home-ops repo (scripts/gen-repo.py --apps N)
-  diff-1file    `fluxsim diff` of a one-file change on a copy of the corpus in a git repo,
-                compared with one full `build`
+  diff-1file    `fluxsim diff` (changed-only, the default) of a one-file change on a copy of the
+                corpus in a git repo, side by side with `diff --full` and one full `build`
+  gen-1file     the same one-file diff, changed-only and --full, on the generated repo
 Usage: scripts/bench.py [--runs 5] [--apps 1000] [--corpus ../shared/corpus/onedr0p-home-ops]
 """
 import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
@@ -81,37 +82,67 @@ def main():
             report("gen-warm", [run(gen, cache) for _ in range(a.runs)])
         if not any("diff".startswith(s) for s in skip):
             bench_diff(a, work)
+        if not any("gen-1file".startswith(s) or s == "gen" for s in skip):
+            bench_gen_diff(a, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def bench_diff(a, work):
-    repo = os.path.join(work, "diffrepo")
-    shutil.copytree(a.corpus, repo)
+def git_copy(src, repo):
+    """Copies a folder into a new git repository with one commit on main."""
+    shutil.copytree(src, repo)
     git = lambda *args: subprocess.run(["git", "-C", repo, *args], check=True, capture_output=True)
     git("init", "-q", "-b", "main")
     git("-c", "user.email=b@e", "-c", "user.name=bench", "add", "-A")
     git("-c", "user.email=b@e", "-c", "user.name=bench", "commit", "-qm", "base")
-    # One app file changes in the working tree.
-    target = None
-    for dp, _, files in os.walk(os.path.join(repo, "kubernetes", "apps")):
-        for f in sorted(files):
-            if f == "helmrelease.yaml":
-                target = os.path.join(dp, f)
-                break
-        if target:
-            break
-    with open(target, "a") as fh:
-        fh.write("\n# touched by bench\n")
-    entry = os.path.join(repo, a.entry)
-    cache = os.path.join(work, "c4")
+
+
+def touch_one_app_file(repo, apps_dir):
+    """Appends a comment to the first helmrelease.yaml under apps_dir (one app file changes)."""
+    for dp, dirs, files in sorted(os.walk(apps_dir)):
+        dirs.sort()
+        if "helmrelease.yaml" in files:
+            target = os.path.join(dp, "helmrelease.yaml")
+            with open(target, "a") as fh:
+                fh.write("\n# touched by bench\n")
+            return target
+    raise SystemExit(f"no helmrelease.yaml under {apps_dir}")
+
+
+def one_file_diff(name, a, repo, entry, cache):
+    """Warm one-file diff: changed-only and --full side by side, and one full build."""
     run(["build", "--path", entry, "--offline"], cache, stats=False)
+    run(["diff", "--path", entry, "--base", "main", "--offline"], cache, stats=False)
     builds = [run(["build", "--path", entry, "--offline"], cache, stats=False) for _ in range(a.runs)]
-    diffs = [run(["diff", "--path", entry, "--base", "main", "--offline"], cache, stats=False) for _ in range(a.runs)]
+    diff = ["diff", "--path", entry, "--base", "main", "--offline"]
+    only = [run(diff, cache, stats=False) for _ in range(a.runs)]
+    full = [run(diff + ["--full"], cache, stats=False) for _ in range(a.runs)]
     b = statistics.median(x[0] for x in builds)
-    d = statistics.median(x[0] for x in diffs)
-    print(f"diff-1file     diff {d:7.3f}s  build {b:7.3f}s  diff/build {d / b:5.2f}  "
-          f"peak {max(x[2] for x in diffs):6.1f} MB  (warm cache, {os.path.relpath(target, repo)})")
+    d = statistics.median(x[0] for x in only)
+    f = statistics.median(x[0] for x in full)
+    print(f"{name:14} changed-only {d:7.3f}s  full {f:7.3f}s  build {b:7.3f}s  full/changed-only {f / d:5.2f}  "
+          f"peak {max(x[2] for x in only):6.1f} MB (changed-only), {max(x[2] for x in full):6.1f} MB (full)")
+
+
+def bench_diff(a, work):
+    repo = os.path.join(work, "diffrepo")
+    git_copy(a.corpus, repo)
+    target = touch_one_app_file(repo, os.path.join(repo, "kubernetes", "apps"))
+    print(f"diff-1file: {os.path.relpath(target, repo)} changed (warm cache)")
+    one_file_diff("diff-1file", a, repo, os.path.join(repo, a.entry), os.path.join(work, "c4"))
+
+
+def bench_gen_diff(a, work):
+    gen = os.path.join(work, "gen")
+    if not os.path.isdir(gen):
+        subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gen-repo.py"), "--apps", str(a.apps),
+                        "--out", gen], check=True, capture_output=True)
+    repo = os.path.join(work, "gendiff")
+    git_copy(gen, repo)
+    target = touch_one_app_file(repo, os.path.join(repo, "kubernetes", "apps"))
+    print(f"gen-1file: {os.path.relpath(target, repo)} changed (warm cache)")
+    cache = os.path.join(work, "c3")  # warm from gen-cold/gen-warm when they ran
+    one_file_diff("gen-1file", a, repo, os.path.join(repo, "kubernetes/flux/cluster"), cache)
 
 
 if __name__ == "__main__":

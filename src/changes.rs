@@ -25,14 +25,22 @@ impl ChangedFiles {
     /// Files changed between `commit` and the working tree of the repository at `toplevel`
     /// (committed, staged and unstaged changes, and untracked files that are not ignored).
     pub fn from_git(toplevel: &Path, commit: &str) -> Result<ChangedFiles, String> {
-        let tracked = git_z(
-            toplevel,
-            &["diff", "--name-only", "-z", "--no-renames", commit, "--"],
-        )?;
-        let untracked = git_z(
-            toplevel,
-            &["ls-files", "-z", "--others", "--exclude-standard"],
-        )?;
+        // Two independent questions: ask them at the same time.
+        let (tracked, untracked) = std::thread::scope(|s| {
+            let tracked = s.spawn(|| {
+                let args = ["diff", "--name-only", "-z", "--no-renames", commit, "--"];
+                git_z(toplevel, &args)
+            });
+            let untracked = git_z(
+                toplevel,
+                &["ls-files", "-z", "--others", "--exclude-standard"],
+            );
+            let tracked = tracked
+                .join()
+                .unwrap_or_else(|_| Err("git diff: the thread running it panicked".into()));
+            (tracked, untracked)
+        });
+        let (tracked, untracked) = (tracked?, untracked?);
         Ok(ChangedFiles::new(
             tracked.into_iter().chain(untracked).map(PathBuf::from),
         ))

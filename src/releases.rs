@@ -50,7 +50,8 @@ impl HrOutcome {
     }
 }
 
-/// Everything the Kustomizations rendered, by kind/namespace/name, plus mapped source folders.
+/// What the Kustomizations rendered that HelmReleases read (sources, ConfigMaps, Secrets), by
+/// kind/namespace/name, plus mapped source folders.
 pub struct RenderedView {
     objects: HashMap<(String, String, String), Value>,
     sources: Arc<Sources>,
@@ -66,6 +67,10 @@ impl RenderedView {
                 .map(|o| o.objects.as_slice())
                 .unwrap_or_default()
             {
+                // HelmReleases only read sources, ConfigMaps and Secrets by name.
+                if !select::is_shared_kind(object::kind(obj)) {
+                    continue;
+                }
                 let k = ObjectKey::of(obj);
                 objects
                     .entry((k.kind, k.namespace, k.name))
@@ -111,24 +116,31 @@ pub async fn render_all(
     show_progress: bool,
     selection: Option<&Selection>,
 ) -> BTreeMap<NamespacedName, HrNode> {
-    let bar = crate::engine::progress(show_progress, "rendering {pos}/{len} HelmReleases");
-    let view = Arc::new(RenderedView::new(render, sources));
-    let unreachable: Arc<Mutex<HashSet<String>>> = Arc::default();
     let mut nodes = BTreeMap::new();
-    let mut tasks: JoinSet<(NamespacedName, HrOutcome)> = JoinSet::new();
     let selected_made: HashSet<select::ObjRef> = crate::engine::outputs(render)
         .filter(|(role, _)| *role == Role::Selected)
         .flat_map(|(_, objects)| select::shared_objects(objects))
         .collect();
+    let wanted = |obj: &Value, role: Role| {
+        flux::is_helmrelease(obj)
+            && selection.is_none_or(|sel| select::hr_selected(sel, obj, role, &selected_made))
+    };
+    // The view copies every rendered object: not worth it when nothing is to be rendered.
+    if !crate::engine::outputs(render)
+        .any(|(role, objects)| objects.iter().any(|o| wanted(o, role)))
+    {
+        return nodes;
+    }
+    let bar = crate::engine::progress(show_progress, "rendering {pos}/{len} HelmReleases");
+    let view = Arc::new(RenderedView::new(render, sources));
+    let unreachable: Arc<Mutex<HashSet<String>>> = Arc::default();
+    let mut tasks: JoinSet<(NamespacedName, HrOutcome)> = JoinSet::new();
     for (ks_id, ks) in &render.kustomizations {
         let Some(out) = ks.outcome.output() else {
             continue;
         };
         for (obj, file) in out.objects.iter().zip(&out.files) {
-            if !flux::is_helmrelease(obj)
-                || selection
-                    .is_some_and(|sel| !select::hr_selected(sel, obj, ks.role, &selected_made))
-            {
+            if !wanted(obj, ks.role) {
                 continue;
             }
             let id = NamespacedName::of(obj);

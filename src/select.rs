@@ -160,6 +160,11 @@ pub fn mentions(root: &Path, files: &[PathBuf], top: &Value, needles: &[&str]) -
 /// (kind, namespace, name) of an object.
 pub type ObjRef = (String, String, String);
 
+/// Whether other owners read objects of this kind by name.
+pub fn is_shared_kind(kind: &str) -> bool {
+    SHARED_KINDS.contains(&kind)
+}
+
 /// The shared objects (see [`SHARED_KINDS`]) among `objects`.
 pub fn shared_objects<'a>(objects: impl IntoIterator<Item = &'a Value>) -> Vec<ObjRef> {
     objects

@@ -29,7 +29,17 @@ pub async fn run(args: &DiffArgs, head_opts: &RunOptions, g: &GlobalArgs) -> u8 
         tree: _base_tree,
     } = setup;
     let (head, base) = loop {
-        let (head, base) = tokio::join!(pipeline::run(&head_opts), pipeline::run(&base_opts));
+        // Separate tasks, so that the sides' synchronous steps also run in parallel.
+        let (h, b) = (head_opts.clone(), base_opts.clone());
+        let head = tokio::spawn(async move { pipeline::run(&h).await });
+        let base = tokio::spawn(async move { pipeline::run(&b).await });
+        let (head, base) = match tokio::try_join!(head, base) {
+            Ok(sides) => sides,
+            Err(e) => {
+                eprintln!("error: internal: {e}");
+                return EXIT_SETUP;
+            }
+        };
         let head = match head {
             Ok(r) => r,
             Err(e) => {
