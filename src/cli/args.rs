@@ -145,7 +145,8 @@ pub enum Command {
     /// Render the base and the head and show what changes in the cluster.
     #[command(
         long_about = "Render the base (--base REV, --path-orig DIR, or the merge-base with the upstream \
-branch) and the working tree, and show what changes in the cluster, per Kustomization and HelmRelease.\n\n\
+branch) and the working tree, and show what changes in the cluster, per Kustomization and HelmRelease. \
+Only what the changed files can affect is rendered (plus its ancestors); --full renders everything.\n\n\
 Examples:\n  fluxsim diff --base origin/main\n  fluxsim diff hr -o markdown --base main > comment.md\n  \
 fluxsim diff --exit-code --path-orig ../main-checkout/kubernetes/flux/cluster"
     )]
