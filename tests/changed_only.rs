@@ -211,3 +211,25 @@ fn validate_reports_on_what_the_change_reaches() {
     // Dependencies on owners it did not render are not reported missing.
     assert!(!out.stdout.contains("missing-dependency"), "{}", out.stdout);
 }
+
+#[test]
+fn path_orig_compares_two_folders() {
+    let (base, head) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    common::copy_dir(&manifest_dir().join("testdata/example"), base.path());
+    common::copy_dir(&manifest_dir().join("testdata/example"), head.path());
+    edit(head.path(), WIDGET, "size: 3", "size: 5");
+    let cache = tempfile::tempdir().unwrap();
+    let orig = base.path().join("kubernetes/flux/cluster");
+    let orig = orig.to_str().unwrap();
+    let (h, c) = (head.path(), cache.path());
+    let full = cmd(h, c, &["diff", "--path-orig", orig, "--full", "-o", "json"]);
+    let only = cmd(h, c, &["diff", "--path-orig", orig, "-o", "json"]);
+    assert_eq!(only.code, 0, "{}", only.stderr);
+    let changed = changes(&only.stdout);
+    assert_eq!(changed, changes(&full.stdout));
+    assert_eq!(changed.len(), 1, "{}", only.stdout);
+    let built = cmd(h, c, &["build", "--path-orig", orig, "-o", "json"]);
+    assert!(
+        owners(&built.stdout).len() < owners(&cmd(h, c, &["build", "-o", "json"]).stdout).len()
+    );
+}

@@ -41,7 +41,14 @@ pub fn tops(head_path: &Path, orig: &Path) -> Result<(PathBuf, PathBuf), String>
     };
     let head_path = canon(head_path)?;
     let orig = canon(orig)?;
-    let head_top = git_toplevel(&head_path).unwrap_or_else(|| head_path.clone());
+    // Outside git, the repository root fluxsim would find for --path.
+    let head_top = git_toplevel(&head_path)
+        .or_else(|| {
+            fluxsim::discover::discover(&head_path, None)
+                .ok()
+                .map(|d| d.repo_root)
+        })
+        .unwrap_or_else(|| head_path.clone());
     let prefix = head_path.strip_prefix(&head_top).unwrap_or(Path::new(""));
     let depth = prefix.components().count();
     let base_top = match orig.ancestors().nth(depth) {
