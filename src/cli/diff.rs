@@ -213,21 +213,9 @@ fn side(run: &Run, shown: &BTreeSet<NamespacedName>, show_secrets: bool) -> Side
         _ => OwnerStatus::Rendered,
     };
     let mut owners = std::collections::BTreeMap::new();
-    for (id, node) in snapshot::ordered(run) {
-        owners.insert(
-            OwnerRef {
-                kind: OwnerKind::Kustomization,
-                namespace: id.namespace.clone(),
-                name: id.name.clone(),
-            },
-            SideOwner {
-                status: status(run.analysis.status.get(id)),
-                objects: snapshot::owner_objects(run, node, show_secrets),
-            },
-        );
-    }
     let hidden = run.changed_only.iter().flat_map(|c| &c.hidden);
-    for (id, node) in hidden.filter(|(id, n)| shown.contains(*id) && n.outcome.output().is_some()) {
+    let kept = hidden.filter(|(id, n)| shown.contains(*id) && n.outcome.output().is_some());
+    for (id, node) in snapshot::ordered(run).chain(kept) {
         owners.insert(
             OwnerRef {
                 kind: OwnerKind::Kustomization,
