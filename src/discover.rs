@@ -153,7 +153,8 @@ fn guess_root(path: &Path, found: &[Kustomization]) -> PathBuf {
     top.unwrap_or_else(|| path.to_path_buf())
 }
 
-fn git_toplevel(path: &Path) -> Option<PathBuf> {
+/// The canonical git top level of the repository holding `path`, if any.
+pub fn git_toplevel(path: &Path) -> Option<PathBuf> {
     let out = Command::new("git")
         .arg("-C")
         .arg(path)

@@ -3,6 +3,7 @@
 use super::args::ChangedOnlyArgs;
 use fluxsim::changes::ChangedFiles;
 use fluxsim::diff;
+pub use fluxsim::discover::git_toplevel;
 use fluxsim::pipeline::RunOptions;
 use fluxsim::select::Selection;
 use std::path::{Path, PathBuf};
@@ -56,17 +57,4 @@ pub fn tops(head_path: &Path, orig: &Path) -> Result<(PathBuf, PathBuf), String>
         _ => git_toplevel(&orig).unwrap_or(orig),
     };
     Ok((head_top, base_top))
-}
-
-pub fn git_toplevel(path: &Path) -> Option<PathBuf> {
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(path)
-        .args(["rev-parse", "--show-toplevel"])
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
-        .and_then(|p| p.canonicalize().ok())
 }
