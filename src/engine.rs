@@ -16,7 +16,7 @@ use crate::sources::Sources;
 use crate::substitute::RefKind;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
@@ -72,7 +72,8 @@ pub struct ClusterRender {
     pub kustomize_time: Duration,
 }
 
-type Done = (NamespacedName, Outcome, Role, Duration);
+/// A finished build task; `None`: a probe found the build needs its variables (see `probe`).
+type Done = (NamespacedName, Option<(Outcome, Role)>, Duration);
 
 struct Pending {
     node: KsNode,
@@ -82,6 +83,10 @@ struct Pending {
     inherited: bool,
     /// Build it even when unchanged: something may need its output.
     no_skip: bool,
+    /// Changed-only mode, its awaited objects exist nowhere that is built: decide whether it is
+    /// unchanged (then its variables do not matter) before building what may produce them.
+    probe: bool,
+    probed: bool,
 }
 
 /// substituteFrom objects by (kind, namespace, name), and whether a selected build made them.
@@ -99,9 +104,11 @@ pub async fn reconcile(
     let mut pending: BTreeMap<NamespacedName, Pending> = BTreeMap::new();
     let mut vars_index: VarsIndex = HashMap::new();
     let selection = opts.selection.clone();
-    let mut revived_for_vars = false;
+    let mut revived_all = false;
     let mut running: JoinSet<Done> = JoinSet::new();
     let mut in_flight: BTreeMap<NamespacedName, KsNode> = BTreeMap::new();
+    // What a probing build needs to wait again: its references and inherited flag.
+    let mut probes: HashMap<NamespacedName, (Vec<(RefKind, String)>, bool)> = HashMap::new();
 
     let root = KsNode {
         ks: discovery.root.clone(),
@@ -139,33 +146,48 @@ pub async fn reconcile(
                 selection,
                 inherited: p.inherited || reads_selected_vars(&p, &vars_index),
                 no_skip: p.no_skip,
+                probe: p.probe,
             });
             let ks = p.node.ks.clone();
+            if p.probe {
+                probes.insert(id.clone(), (p.refs, p.inherited));
+            }
             in_flight.insert(id.clone(), p.node);
             let (sources, ctx) = (sources.clone(), ctx.clone());
             running.spawn(async move {
                 let t = Instant::now();
-                let (outcome, role) = build_one(&ks, &sources, &ctx, &lookup, select).await;
-                (ks.id.clone(), outcome, role, t.elapsed())
+                let done = build_one(&ks, &sources, &ctx, &lookup, select).await;
+                (ks.id.clone(), done, t.elapsed())
             });
         }
         if running.is_empty() {
             if pending.is_empty() {
                 // Unbuilt leaves that name an input of what is selected are built after all.
                 if let Some(sel) = selection.as_deref() {
-                    let needles = select::input_needles(sel, outputs(&render));
-                    let needles: Vec<&str> = needles.iter().map(String::as_str).collect();
-                    if revive(&mut render, &mut pending, &progress, |s| {
-                        s.mentions(&needles)
-                    }) {
+                    let needles = select::input_needles(sel, outputs(&render), |(k, ns, n)| {
+                        sources.is_local(k, ns, n)
+                    });
+                    let all = needles.all();
+                    if revive(&mut render, &mut pending, &progress, |s| s.mentions(&all)) {
                         continue;
+                    }
+                    // An input no file names (a prefix, a variable) may still be made by one.
+                    if !needles.missing.is_empty() && !revived_all {
+                        revived_all = true;
+                        if revive(&mut render, &mut pending, &progress, |_| true) {
+                            continue;
+                        }
                     }
                 }
                 break;
             }
             // An awaited variable may come from a Kustomization changed-only mode left unbuilt.
-            if selection.is_some() && !revived_for_vars {
-                revived_for_vars = true;
+            if selection.is_some() && !revived_all {
+                if unblock_for_vars(&mut render, &mut pending, &vars_index, &progress) {
+                    continue;
+                }
+                // A name no file spells out (a prefix, a variable): build every unbuilt one.
+                revived_all = true;
                 if revive(&mut render, &mut pending, &progress, |_| true) {
                     continue;
                 }
@@ -177,7 +199,7 @@ pub async fn reconcile(
         let Some(joined) = running.join_next().await else {
             break;
         };
-        let (id, outcome, role, elapsed) = match joined {
+        let (id, done, elapsed) = match joined {
             Ok(done) => done,
             Err(e) => {
                 render
@@ -187,6 +209,22 @@ pub async fn reconcile(
             }
         };
         let Some(mut node) = in_flight.remove(&id) else {
+            continue;
+        };
+        let probe = probes.remove(&id);
+        let Some((outcome, role)) = done else {
+            // Needed after all: back to waiting for its variables.
+            let (refs, inherited) = probe.unwrap_or_default();
+            let p = Pending {
+                node,
+                refs,
+                force: false,
+                inherited,
+                no_skip: false,
+                probe: false,
+                probed: true,
+            };
+            pending.insert(id, p);
             continue;
         };
         node.elapsed = elapsed;
@@ -214,7 +252,9 @@ pub async fn reconcile(
                     ));
                     continue;
                 }
-                let inherited = role == Role::Selected && selection.is_some();
+                let inherited = role == Role::Selected
+                    && selection.is_some()
+                    && out.reach.covers(file.as_deref(), &out.files);
                 let child = child_node(obj, &id, file.clone());
                 enqueue(&mut pending, child, inherited, &progress);
             }
@@ -278,8 +318,38 @@ fn enqueue(
             force,
             inherited,
             no_skip: false,
+            probe: false,
+            probed: false,
         },
     );
+}
+
+/// Changed-only mode, nothing runs and builds still await substituteFrom objects that may come
+/// from Kustomizations left unbuilt. Only a needed build's variables matter, so each waiting
+/// build is first probed (decided, not built); then the unbuilt Kustomizations whose files name
+/// an awaited object are built. Returns whether it queued anything.
+fn unblock_for_vars(
+    render: &mut ClusterRender,
+    pending: &mut BTreeMap<NamespacedName, Pending>,
+    vars_index: &VarsIndex,
+    progress: &ProgressBar,
+) -> bool {
+    let mut probing = false;
+    for p in pending.values_mut().filter(|p| !p.probed && !p.force) {
+        (p.probe, p.probed, p.force) = (true, true, true);
+        probing = true;
+    }
+    if probing {
+        return true;
+    }
+    let awaited: BTreeSet<String> = pending
+        .values()
+        .flat_map(|p| p.refs.iter().map(move |r| (p, r)))
+        .filter(|(p, r)| !vars_index.contains_key(&key(&p.node.ks, r)))
+        .map(|(_, r)| r.1.clone())
+        .collect();
+    let needles: Vec<&str> = awaited.iter().map(String::as_str).collect();
+    revive(render, pending, progress, |s| s.mentions(&needles))
 }
 
 /// Puts unbuilt Kustomizations that `pick` chooses back in the queue, to be built this time.
@@ -321,12 +391,12 @@ async fn build_one(
     ctx: &BuildContext,
     lookup: &VarLookup,
     select: Option<SelectInput>,
-) -> (Outcome, Role) {
+) -> Option<(Outcome, Role)> {
     if ks.id.namespace.is_empty() || ks.object.get("kind").is_none() {
-        return (
+        return Some((
             Outcome::Failed("invalid Kustomization".into()),
             Role::Selected,
-        );
+        ));
     }
     let tree = match sources.tree(&ks.source()) {
         Ok(t) => t,
@@ -336,15 +406,20 @@ async fn build_one(
                 Some(s) if !s.inherited && !s.selection.forced_ks.contains(&ks.id) => Role::Support,
                 _ => Role::Selected,
             };
-            return (Outcome::SourceUnavailable(e.to_string()), role);
+            return Some((Outcome::SourceUnavailable(e.to_string()), role));
         }
-        Err(e) => return (Outcome::Failed(e.to_string()), Role::Selected),
+        Err(e) => return Some((Outcome::Failed(e.to_string()), Role::Selected)),
     };
-    match build_kustomization(ctx, ks, tree, lookup, select).await {
-        Ok(Built::Output(out, role)) => (Outcome::Rendered(out), role),
-        Ok(Built::Unchanged(skipped)) => (Outcome::Unchanged(Box::new(skipped)), Role::Unchanged),
-        Err(e) => (Outcome::Failed(e.to_string()), Role::Selected),
-    }
+    Some(
+        match build_kustomization(ctx, ks, tree, lookup, select).await {
+            Ok(Built::Output(out, role)) => (Outcome::Rendered(out), role),
+            Ok(Built::Unchanged(skipped)) => {
+                (Outcome::Unchanged(Box::new(skipped)), Role::Unchanged)
+            }
+            Ok(Built::NeedsVars) => return None,
+            Err(e) => (Outcome::Failed(e.to_string()), Role::Selected),
+        },
+    )
 }
 
 fn kind_name(kind: &RefKind) -> &'static str {

@@ -48,6 +48,35 @@ const SHARED_KINDS: [&str; 8] = [
 /// A Flux Kustomization's API group: a build whose files never name it produces no Kustomization.
 const KUSTOMIZATION_GROUP: &str = "kustomize.toolkit.fluxcd.io";
 
+/// Which of the Kustomizations a selected build produces may differ from the base.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ChangeReach {
+    /// Any of them: its object or variables, a kustomization file, or something unknown changed.
+    #[default]
+    All,
+    /// Only those from these changed files (relative to the source root). A changed file that
+    /// is no object's origin (a patch, a generator's input) reaches them all.
+    Files(Vec<String>),
+}
+
+impl ChangeReach {
+    /// Whether a child Kustomization from `file` may differ; `origins`: the build's object files.
+    pub fn covers(&self, file: Option<&str>, origins: &[Option<String>]) -> bool {
+        match self {
+            ChangeReach::All => true,
+            ChangeReach::Files(changed) => match file {
+                None => true,
+                Some(f) => {
+                    changed.iter().any(|c| c == f)
+                        || changed
+                            .iter()
+                            .any(|c| !origins.iter().flatten().any(|o| o == c))
+                }
+            },
+        }
+    }
+}
+
 /// The changed files as one side of a run sees them, and what must be selected regardless.
 #[derive(Debug, Clone)]
 pub struct Selection {
@@ -89,27 +118,33 @@ impl Selection {
     }
 
     /// The role of a Kustomization whose build of `root/dir` reads `read_set` (None: not
-    /// knowable) with the top kustomization `top`. `inherited`: its object or variables may have
-    /// changed; `no_skip`: something may need its output.
-    pub fn decide(&self, input: &Decide<'_>) -> Role {
+    /// knowable) with the top kustomization `top`, and for a selected one, its [`ChangeReach`].
+    /// `inherited`: its object or variables may have changed; `no_skip`: something may need its
+    /// output.
+    pub fn decide(&self, input: &Decide<'_>) -> (Role, ChangeReach) {
         let Some(read_set) = input.read_set else {
-            return Role::Selected;
+            return (Role::Selected, ChangeReach::All);
         };
+        if self.everything || input.inherited || self.forced_ks.contains(input.id) {
+            return (Role::Selected, ChangeReach::All);
+        }
         let own_files = crate::cache::KUSTOMIZATION_FILE_NAMES
             .iter()
             .map(|n| input.dir.join(n));
-        let touched = read_set
+        let mut touched: Vec<PathBuf> = read_set
             .iter()
             .cloned()
             .chain(own_files)
-            .any(|f| self.is_changed(input.root, &f));
-        if self.everything || input.inherited || touched || self.forced_ks.contains(input.id) {
-            Role::Selected
+            .filter(|f| self.is_changed(input.root, f))
+            .collect();
+        touched.dedup();
+        if !touched.is_empty() {
+            (Role::Selected, reach(input, read_set, touched))
         } else if input.no_skip || mentions(input.root, read_set, input.top, &[KUSTOMIZATION_GROUP])
         {
-            Role::Support
+            (Role::Support, ChangeReach::All)
         } else {
-            Role::Unchanged
+            (Role::Unchanged, ChangeReach::All)
         }
     }
 }
@@ -123,6 +158,40 @@ pub struct Decide<'a> {
     pub top: &'a Value,
     pub inherited: bool,
     pub no_skip: bool,
+}
+
+/// What changing `touched` (files of `read_set`) can reach. A kustomization file changes how
+/// every object is built; `replacements` and `vars` copy fields from one object into others.
+fn reach(input: &Decide<'_>, read_set: &[PathBuf], touched: Vec<PathBuf>) -> ChangeReach {
+    let is_kustomization = |f: &PathBuf| {
+        f.file_name().is_some_and(|n| {
+            crate::cache::KUSTOMIZATION_FILE_NAMES
+                .iter()
+                .any(|k| n == *k)
+        })
+    };
+    if touched.iter().any(is_kustomization) {
+        return ChangeReach::All;
+    }
+    let kustomizations: Vec<PathBuf> = read_set
+        .iter()
+        .filter(|f| is_kustomization(f))
+        .cloned()
+        .collect();
+    if mentions(
+        input.root,
+        &kustomizations,
+        input.top,
+        &["replacements", "vars"],
+    ) {
+        return ChangeReach::All;
+    }
+    ChangeReach::Files(
+        touched
+            .iter()
+            .map(|f| f.to_string_lossy().into_owned())
+            .collect(),
+    )
 }
 
 /// `.gitignore`/`.sourceignore` decide which files exist for every build.
@@ -219,13 +288,32 @@ pub fn hr_selected(
         || hr_inputs(hr).iter().any(|i| selected_outputs.contains(i))
 }
 
-/// Names an unbuilt Kustomization's files must contain to be built after all: the objects
-/// selected builds made (a HelmRelease elsewhere may read them), and the inputs of selected
-/// HelmReleases that no build has made yet. `outputs`: each build's role and objects.
+/// Names an unbuilt Kustomization's files must contain to be built after all.
+#[derive(Debug, Default, PartialEq)]
+pub struct InputNeedles {
+    /// Objects selected builds made: a HelmRelease elsewhere may read them.
+    pub made: BTreeSet<String>,
+    /// Inputs of selected HelmReleases that no build has made yet (nor is a local source).
+    pub missing: BTreeSet<ObjRef>,
+}
+
+impl InputNeedles {
+    pub fn all(&self) -> Vec<&str> {
+        self.made
+            .iter()
+            .chain(self.missing.iter().map(|r| &r.2))
+            .map(String::as_str)
+            .collect()
+    }
+}
+
+/// The [`InputNeedles`] of a run so far. `outputs`: each build's role and objects; `local`:
+/// whether an input is a source fluxsim has a folder for (made by nobody, yet available).
 pub fn input_needles<'a>(
     sel: &Selection,
     outputs: impl Iterator<Item = (Role, &'a [Value])> + Clone,
-) -> BTreeSet<String> {
+    local: impl Fn(&ObjRef) -> bool,
+) -> InputNeedles {
     let mut made = HashSet::new();
     let mut selected_made = HashSet::new();
     for (role, objects) in outputs.clone() {
@@ -236,16 +324,21 @@ pub fn input_needles<'a>(
             made.insert(r);
         }
     }
-    let mut names: BTreeSet<String> = selected_made.iter().map(|r| r.2.clone()).collect();
+    let mut needles = InputNeedles {
+        made: selected_made.iter().map(|r| r.2.clone()).collect(),
+        missing: BTreeSet::new(),
+    };
     for (role, objects) in outputs {
         for hr in objects.iter().filter(|o| crate::flux::is_helmrelease(o)) {
             if hr_selected(sel, hr, role, &selected_made) {
-                let missing = hr_inputs(hr).into_iter().filter(|i| !made.contains(i));
-                names.extend(missing.map(|i| i.2));
+                let missing = hr_inputs(hr)
+                    .into_iter()
+                    .filter(|i| !made.contains(i) && !local(i));
+                needles.missing.extend(missing);
             }
         }
     }
-    names
+    needles
 }
 
 #[cfg(test)]
@@ -261,6 +354,7 @@ mod tests {
             ("apps/a/hr.yaml", "kind: HelmRelease"),
             ("apps/b/kustomization.yaml", "resources: [hr.yaml]"),
             ("apps/b/hr.yaml", "kind: HelmRelease"),
+            ("apps/kustomization.yaml", "resources: [ks.yaml]"),
             (
                 "apps/ks.yaml",
                 "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization",
@@ -278,6 +372,16 @@ mod tests {
     }
 
     fn decide(sel: &Selection, root: &Path, dir: &str, files: &[&str], inherited: bool) -> Role {
+        verdict(sel, root, dir, files, inherited).0
+    }
+
+    fn verdict(
+        sel: &Selection,
+        root: &Path,
+        dir: &str,
+        files: &[&str],
+        inherited: bool,
+    ) -> (Role, ChangeReach) {
         let files: Vec<PathBuf> = files.iter().map(PathBuf::from).collect();
         sel.decide(&Decide {
             id: &NamespacedName::new("flux-system", dir),
@@ -319,7 +423,7 @@ mod tests {
     #[test]
     fn unknown_reads_select() {
         let (t, sel) = repo();
-        let role = sel.decide(&Decide {
+        let verdict = sel.decide(&Decide {
             id: &NamespacedName::new("flux-system", "x"),
             root: t.path(),
             dir: Path::new("apps/b"),
@@ -328,7 +432,38 @@ mod tests {
             inherited: false,
             no_skip: false,
         });
+        assert_eq!(verdict, (Role::Selected, ChangeReach::All));
+    }
+
+    #[test]
+    fn a_changed_resource_file_reaches_only_its_own_objects() {
+        let (t, sel) = repo();
+        let files = ["apps/kustomization.yaml", "apps/ks.yaml", "apps/a/hr.yaml"];
+        let (role, reach) = verdict(&sel, t.path(), "apps", &files, false);
         assert_eq!(role, Role::Selected);
+        assert_eq!(reach, ChangeReach::Files(vec!["apps/a/hr.yaml".into()]));
+        let origins = [
+            Some("apps/ks.yaml".to_string()),
+            Some("apps/a/hr.yaml".into()),
+        ];
+        assert!(reach.covers(Some("apps/a/hr.yaml"), &origins));
+        assert!(!reach.covers(Some("apps/ks.yaml"), &origins));
+        assert!(
+            reach.covers(None, &origins),
+            "an unknown origin may be anything"
+        );
+        // A changed file no object came from (a patch) may reach every object.
+        assert!(reach.covers(Some("apps/ks.yaml"), &origins[..1]));
+        // Inherited, or a kustomization that copies fields between objects: everything.
+        assert_eq!(
+            verdict(&sel, t.path(), "apps", &files, true).1,
+            ChangeReach::All
+        );
+        fs::write(t.path().join("apps/kustomization.yaml"), "replacements: []").unwrap();
+        assert_eq!(
+            verdict(&sel, t.path(), "apps", &files, false).1,
+            ChangeReach::All
+        );
     }
 
     #[test]

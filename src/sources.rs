@@ -92,6 +92,16 @@ impl Sources {
             })
     }
 
+    /// Whether the source `kind namespace/name` has a local folder.
+    pub fn is_local(&self, kind: &str, namespace: &str, name: &str) -> bool {
+        let s = SourceRef {
+            kind: kind.to_string(),
+            name: name.to_string(),
+            namespace: Some(namespace.to_string()),
+        };
+        self.root_for(&s).is_ok()
+    }
+
     /// The artifact file list of a source, scanned once per run.
     pub fn tree(&self, s: &SourceRef) -> Result<Arc<SourceTree>, SourceError> {
         let root = self.root_for(s)?;

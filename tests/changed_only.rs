@@ -53,9 +53,13 @@ fn owners(json: &str) -> BTreeMap<String, Value> {
 /// Checks one change; returns how many owners changed-only rendered and the full run rendered.
 fn check(name: &str, change: impl Fn(&Path)) -> (usize, usize) {
     let repo = example_repo();
-    let cache = tempfile::tempdir().unwrap();
     change(repo.path());
-    let (r, c) = (repo.path(), cache.path());
+    check_repo(name, repo.path())
+}
+
+fn check_repo(name: &str, r: &Path) -> (usize, usize) {
+    let cache = tempfile::tempdir().unwrap();
+    let c = cache.path();
 
     let full = cmd(r, c, &["diff", "--base", "main", "--full", "-o", "json"]);
     let only = cmd(r, c, &["diff", "--base", "main", "-o", "json"]);
@@ -232,4 +236,113 @@ fn path_orig_compares_two_folders() {
     assert!(
         owners(&built.stdout).len() < owners(&cmd(h, c, &["build", "-o", "json"]).stdout).len()
     );
+}
+
+/// Adds the app `tunnel`, which substitutes from the Secret `tunnel-id`. Its Flux
+/// Kustomization sits beside the cluster's, where no patch replaces its `substituteFrom`.
+fn add_tunnel_app(r: &Path) {
+    std::fs::write(
+        r.join("kubernetes/flux/cluster/tunnel.yaml"),
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: tunnel\n  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./kubernetes/tunnel\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  targetNamespace: apps\n  postBuild:\n    substituteFrom:\n      - kind: Secret\n        name: tunnel-id\n        optional: true\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(r.join("kubernetes/tunnel")).unwrap();
+    std::fs::write(
+        r.join("kubernetes/tunnel/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tunnel\ndata:\n  id: ${TUNNEL_ID:=none}\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_variable_nobody_makes_leaves_unchanged_apps_unbuilt() {
+    let repo = example_repo();
+    let r = repo.path();
+    // In the base: an app waiting for a Secret made outside Flux (at bootstrap), as onedr0p's
+    // cloudflare-tunnel does. Waiting must not make changed-only mode build every app.
+    add_tunnel_app(r);
+    git(r, &["add", "-A"]);
+    git(r, &["commit", "-qm", "tunnel"]);
+    edit(r, HR, "logLevel: debug", "logLevel: warn");
+    check_repo("unmade variable", r);
+
+    let cache = tempfile::tempdir().unwrap();
+    let out = run(fluxsim(cache.path())
+        .args(["diff", "--base", "main", "--path"])
+        .arg(r.join("kubernetes/flux/cluster"))
+        .arg("--age-key-file")
+        .arg(manifest_dir().join("testdata/sops/keys/main.agekey")));
+    let line = out.stderr.lines().find(|l| l.starts_with("changed-only:"));
+    // Only the settings, which echo reads, are built of what is not shown.
+    assert!(
+        line.is_some_and(|l| l.contains("(1 of them built")),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_variable_whose_name_no_file_spells_out_is_still_found() {
+    check("prefixed producer", |r| {
+        add_tunnel_app(r);
+        // The Secret `tunnel-id` is made by its own Kustomization as `id` with a name prefix.
+        std::fs::write(
+            r.join("kubernetes/flux/cluster/tunnel-id.yaml"),
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: tunnel-id\n  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./kubernetes/tunnel-id\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n",
+        )
+        .unwrap();
+        let dir = r.join("kubernetes/tunnel-id");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("kustomization.yaml"),
+            "namePrefix: tunnel-\nresources:\n  - secret.yaml\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("secret.yaml"),
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: id\n  namespace: flux-system\nstringData:\n  TUNNEL_ID: abc\n",
+        )
+        .unwrap();
+        git(r, &["add", "-A"]);
+        git(r, &["commit", "-qm", "tunnel"]);
+        edit(
+            r,
+            "kubernetes/tunnel/cm.yaml",
+            "name: tunnel",
+            "name: tunnel2",
+        );
+    });
+}
+
+#[test]
+fn a_values_input_whose_name_no_file_spells_out_is_still_found() {
+    check("prefixed values", |r| {
+        // echo also reads `echo-tuning`, made by its own Kustomization as `tuning` with a prefix.
+        edit(
+            r,
+            HR,
+            "  valuesFrom:\n",
+            "  valuesFrom:\n    - kind: ConfigMap\n      name: echo-tuning\n",
+        );
+        std::fs::write(
+            r.join("kubernetes/flux/cluster/tuning.yaml"),
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: tuning\n  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./kubernetes/tuning\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  targetNamespace: apps\n",
+        )
+        .unwrap();
+        let dir = r.join("kubernetes/tuning");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("kustomization.yaml"),
+            "namePrefix: echo-\nresources:\n  - cm.yaml\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("cm.yaml"),
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tuning\ndata:\n  values.yaml: |\n    service:\n      port: 8081\n",
+        )
+        .unwrap();
+        git(r, &["add", "-A"]);
+        git(r, &["commit", "-qm", "tuning"]);
+        edit(r, HR, "logLevel: debug", "logLevel: warn");
+    });
 }

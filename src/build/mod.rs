@@ -17,7 +17,7 @@ use crate::flux::Kustomization;
 use crate::kustomize::{self, KustomizeCommand, generate};
 use crate::object;
 use crate::postbuild::{self, VarLookup, VarsReport};
-use crate::select::{Decide, Role, Selection};
+use crate::select::{ChangeReach, Decide, Role, Selection};
 use crate::workspace::SourceTree;
 use crate::yaml;
 use serde_json::Value;
@@ -53,6 +53,8 @@ pub struct BuildOutput {
     pub decrypted_values: Vec<String>,
     /// The kustomize output came from the persistent cache.
     pub from_cache: bool,
+    /// Changed-only mode: which of the Kustomizations it produces may differ from the base.
+    pub reach: ChangeReach,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -81,12 +83,17 @@ pub struct SelectInput {
     pub selection: Arc<Selection>,
     pub inherited: bool,
     pub no_skip: bool,
+    /// Decide only: its substituteFrom objects were not found, and only an unchanged verdict
+    /// (which needs no variables) ends it; any other verdict returns [`Built::NeedsVars`].
+    pub probe: bool,
 }
 
 /// A build, or the decision not to run it.
 pub enum Built {
     Output(Box<BuildOutput>, Role),
     Unchanged(Skipped),
+    /// A probe found the build is needed; it must wait for its variables after all.
+    NeedsVars,
 }
 
 /// What an unbuilt Kustomization reads, kept to search for names later.
@@ -122,6 +129,7 @@ pub async fn build_kustomization(
     if !tree.root.join(&rel).is_dir() {
         return Err(BuildError::PathNotFound(path::display_spec_path(&rel)));
     }
+    let probe = select.as_ref().is_some_and(|s| s.probe);
     let prepared = {
         let (tree, rel, spec) = (tree.clone(), rel.clone(), ks.spec.clone());
         let key_ctx = (
@@ -133,17 +141,19 @@ pub async fn build_kustomization(
         let id = ks.id.clone();
         tokio::task::spawn_blocking(move || {
             let decide = |planned: &kustomize::Planned, read_set: Option<&[PathBuf]>| {
-                select.as_ref().map_or(Role::Selected, |s| {
-                    s.selection.decide(&Decide {
-                        id: &id,
-                        root: &tree.root,
-                        dir: &rel,
-                        read_set,
-                        top: &planned.content,
-                        inherited: s.inherited,
-                        no_skip: s.no_skip,
+                select
+                    .as_ref()
+                    .map_or((Role::Selected, ChangeReach::All), |s| {
+                        s.selection.decide(&Decide {
+                            id: &id,
+                            root: &tree.root,
+                            dir: &rel,
+                            read_set,
+                            top: &planned.content,
+                            inherited: s.inherited,
+                            no_skip: s.no_skip,
+                        })
                     })
-                })
             };
             prepare(&tree, &rel, &spec, decryption, key_ctx, decide)
         })
@@ -157,6 +167,9 @@ pub async fn build_kustomization(
             files: files.map(|f| tree.root.join(f)).collect(),
             top: prepared.planned.content.to_string(),
         }));
+    }
+    if probe {
+        return Ok(Built::NeedsVars);
     }
     let generated = prepared.planned.generated;
     let (stream, kustomize_time, mut warnings) = match prepared.cached {
@@ -184,6 +197,7 @@ pub async fn build_kustomization(
         vars: post.vars,
         decrypted_values: post.decrypted_values,
         from_cache: prepared.cached_hit,
+        reach: prepared.reach,
     };
     Ok(Built::Output(Box::new(out), role))
 }
@@ -197,6 +211,7 @@ struct Prepared {
     cached: Option<String>,
     cached_hit: bool,
     role: Role,
+    reach: ChangeReach,
 }
 
 type KeyContext = (Option<Arc<Store>>, String, Arc<DecryptContext>);
@@ -209,13 +224,13 @@ fn prepare(
     spec: &crate::flux::KustomizationSpec,
     decryption: bool,
     (cache, identity, decrypt_ctx): KeyContext,
-    decide: impl Fn(&kustomize::Planned, Option<&[PathBuf]>) -> Role,
+    decide: impl Fn(&kustomize::Planned, Option<&[PathBuf]>) -> (Role, ChangeReach),
 ) -> Result<Prepared, BuildError> {
     let dir = tree.root.join(rel);
     let planned = kustomize::plan_kustomization(&dir, spec, &tree.root, &|p| tree.includes(p))?;
     let rs = kustomize_read_set(&tree.root, rel, &planned.content);
     let read_set = rs.complete.then_some(rs.files);
-    let role = decide(&planned, read_set.as_deref());
+    let (role, reach) = decide(&planned, read_set.as_deref());
     if role == Role::Unchanged {
         // Not built: no key to compute, no cache entry to read.
         return Ok(Prepared {
@@ -225,6 +240,7 @@ fn prepare(
             cached: None,
             cached_hit: false,
             role,
+            reach,
         });
     }
     let key = match (&cache, &read_set) {
@@ -254,6 +270,7 @@ fn prepare(
         cached_hit: cached.is_some(),
         cached,
         role,
+        reach,
     })
 }
 
