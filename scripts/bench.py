@@ -7,7 +7,8 @@ wall / (subprocess sum / jobs), peak memory):
   corpus-warm   the same with a warm cache
   gen-cold/warm a generated home-ops repo (scripts/gen-repo.py --apps N)
   diff-1file    `fluxsim diff` (changed-only, the default) of a one-file change on a copy of the
-                corpus in a git repo, side by side with `diff --full` and one full `build`
+                corpus in a git repo, side by side with `diff --full` and one full `build`;
+                diff-1ks does the same with an app's ks.yaml
   gen-1file     the same one-file diff, changed-only and --full, on the generated repo
 Usage: scripts/bench.py [--runs 5] [--apps 1000] [--corpus ../shared/corpus/onedr0p-home-ops]
 """
@@ -97,16 +98,16 @@ def git_copy(src, repo):
     git("-c", "user.email=b@e", "-c", "user.name=bench", "commit", "-qm", "base")
 
 
-def touch_one_app_file(repo, apps_dir):
-    """Appends a comment to the first helmrelease.yaml under apps_dir (one app file changes)."""
+def touch_one_app_file(repo, apps_dir, name="helmrelease.yaml"):
+    """Appends a comment to the first `name` under apps_dir (one app file changes)."""
     for dp, dirs, files in sorted(os.walk(apps_dir)):
         dirs.sort()
-        if "helmrelease.yaml" in files:
-            target = os.path.join(dp, "helmrelease.yaml")
+        if name in files:
+            target = os.path.join(dp, name)
             with open(target, "a") as fh:
                 fh.write("\n# touched by bench\n")
             return target
-    raise SystemExit(f"no helmrelease.yaml under {apps_dir}")
+    raise SystemExit(f"no {name} under {apps_dir}")
 
 
 def one_file_diff(name, a, repo, entry, cache):
@@ -130,6 +131,12 @@ def bench_diff(a, work):
     target = touch_one_app_file(repo, os.path.join(repo, "kubernetes", "apps"))
     print(f"diff-1file: {os.path.relpath(target, repo)} changed (warm cache)")
     one_file_diff("diff-1file", a, repo, os.path.join(repo, a.entry), os.path.join(work, "c4"))
+    # The same with an app's Flux Kustomization file (ks.yaml, read by the parent of all apps).
+    repo = os.path.join(work, "diffrepo-ks")
+    git_copy(a.corpus, repo)
+    target = touch_one_app_file(repo, os.path.join(repo, "kubernetes", "apps"), "ks.yaml")
+    print(f"diff-1ks: {os.path.relpath(target, repo)} changed (warm cache)")
+    one_file_diff("diff-1ks", a, repo, os.path.join(repo, a.entry), os.path.join(work, "c4"))
 
 
 def bench_gen_diff(a, work):

@@ -89,8 +89,11 @@ struct Pending {
     probed: bool,
 }
 
-/// substituteFrom objects by (kind, namespace, name), and whether a selected build made them.
-type VarsIndex = HashMap<(String, String, String), (Value, bool)>;
+/// A substituteFrom object: (kind, namespace, name).
+type VarKey = (String, String, String);
+
+/// substituteFrom objects, and whether a selected build made them.
+type VarsIndex = HashMap<VarKey, (Value, bool)>;
 
 pub async fn reconcile(
     discovery: &Discovery,
@@ -109,6 +112,9 @@ pub async fn reconcile(
     let mut in_flight: BTreeMap<NamespacedName, KsNode> = BTreeMap::new();
     // What a probing build needs to wait again: its references and inherited flag.
     let mut probes: HashMap<NamespacedName, (Vec<(RefKind, String)>, bool)> = HashMap::new();
+    // Probes found unchanged while some of what they read was unknown: built after all when a
+    // selected build turns out to make it (see `recall`).
+    let mut let_go: HashMap<NamespacedName, Vec<VarKey>> = HashMap::new();
 
     let root = KsNode {
         ks: discovery.root.clone(),
@@ -227,6 +233,10 @@ pub async fn reconcile(
             pending.insert(id, p);
             continue;
         };
+        if let (Some((refs, _)), Outcome::Unchanged(_)) = (&probe, &outcome) {
+            let keys = refs.iter().map(|r| key(&node.ks, r)).collect();
+            let_go.insert(id.clone(), keys);
+        }
         node.elapsed = elapsed;
         node.outcome = outcome;
         node.role = role;
@@ -235,6 +245,15 @@ pub async fn reconcile(
         if let Outcome::Rendered(out) = &node.outcome {
             render.kustomize_time += out.kustomize_time;
             index_vars(out, role == Role::Selected, &mut vars_index);
+            if role == Role::Selected && !let_go.is_empty() {
+                recall(
+                    &mut render,
+                    &mut pending,
+                    &mut let_go,
+                    &vars_index,
+                    &progress,
+                );
+            }
             for (obj, file) in out.objects.iter().zip(&out.files) {
                 if !flux::is_kustomization(obj) {
                     continue;
@@ -350,6 +369,37 @@ fn unblock_for_vars(
         .collect();
     let needles: Vec<&str> = awaited.iter().map(String::as_str).collect();
     revive(render, pending, progress, |s| s.mentions(&needles))
+}
+
+/// Queues again the let-go probes that read an object a selected build made: their variables
+/// may differ from the base, so they are selected after all.
+fn recall(
+    render: &mut ClusterRender,
+    pending: &mut BTreeMap<NamespacedName, Pending>,
+    let_go: &mut HashMap<NamespacedName, Vec<VarKey>>,
+    vars_index: &VarsIndex,
+    progress: &ProgressBar,
+) {
+    let selected = |k: &VarKey| vars_index.get(k).is_some_and(|(_, s)| *s);
+    let ids: Vec<NamespacedName> = let_go
+        .iter()
+        .filter(|(_, keys)| keys.iter().any(selected))
+        .map(|(id, _)| id.clone())
+        .collect();
+    for id in ids {
+        let_go.remove(&id);
+        let still_unbuilt = render
+            .kustomizations
+            .get(&id)
+            .is_some_and(|n| matches!(n.outcome, Outcome::Unchanged(_)));
+        if let Some(mut node) = still_unbuilt
+            .then(|| render.kustomizations.remove(&id))
+            .flatten()
+        {
+            node.outcome = Outcome::Failed(String::new());
+            enqueue(pending, node, false, progress);
+        }
+    }
 }
 
 /// Puts unbuilt Kustomizations that `pick` chooses back in the queue, to be built this time.

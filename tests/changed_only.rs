@@ -137,7 +137,7 @@ fn a_chart_template() {
 
 #[test]
 fn a_flux_kustomization_object() {
-    check("ks", |r| {
+    let (only, full) = check("ks", |r| {
         edit(
             r,
             "kubernetes/apps/apps/echo/ks.yaml",
@@ -145,6 +145,8 @@ fn a_flux_kustomization_object() {
             "APP: *app\n      EXTRA: one",
         )
     });
+    // Only echo's file changed: its siblings under the same parent are not selected.
+    assert!(only < full, "{only} of {full}");
 }
 
 #[test]
@@ -344,5 +346,47 @@ fn a_values_input_whose_name_no_file_spells_out_is_still_found() {
         git(r, &["add", "-A"]);
         git(r, &["commit", "-qm", "tuning"]);
         edit(r, HR, "logLevel: debug", "logLevel: warn");
+    });
+}
+
+#[test]
+fn a_changed_producer_that_waits_reaches_its_consumers() {
+    check("waiting producer", |r| {
+        // `chain` makes the ConfigMap `chain-vars` that `consumer` substitutes from; `chain`
+        // itself waits for the Secret `chain-id` from `id`. When the run goes quiet all three
+        // are unbuilt and the two wait: `consumer`, unchanged, is let go before `chain` shows it
+        // makes a changed variable.
+        let ks = |name: &str, from: Option<&str>| {
+            let vars = from.map_or(String::new(), |from| {
+                format!("  postBuild:\n    substituteFrom:\n      - kind: {from}\n        optional: true\n")
+            });
+            format!(
+                "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./kubernetes/{name}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n{vars}"
+            )
+        };
+        let files = [
+            ("kubernetes/flux/cluster/chain.yaml", ks("chain", Some("Secret\n        name: chain-id"))),
+            ("kubernetes/flux/cluster/consumer.yaml", ks("consumer", Some("ConfigMap\n        name: chain-vars"))),
+            ("kubernetes/flux/cluster/id.yaml", ks("id", None)),
+            (
+                "kubernetes/id/secret.yaml",
+                "apiVersion: v1\nkind: Secret\nmetadata:\n  name: chain-id\n  namespace: flux-system\nstringData:\n  SHADE: dark\n".into(),
+            ),
+            (
+                "kubernetes/chain/cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: chain-vars\n  namespace: flux-system\ndata:\n  COLOR: red\n".into(),
+            ),
+            (
+                "kubernetes/consumer/cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: consumer\n  namespace: flux-system\ndata:\n  color: ${COLOR}\n".into(),
+            ),
+        ];
+        for (f, text) in files {
+            std::fs::create_dir_all(r.join(f).parent().unwrap()).unwrap();
+            std::fs::write(r.join(f), text).unwrap();
+        }
+        git(r, &["add", "-A"]);
+        git(r, &["commit", "-qm", "chain"]);
+        edit(r, "kubernetes/chain/cm.yaml", "COLOR: red", "COLOR: blue");
     });
 }
