@@ -6,20 +6,25 @@
 //! awaited do not exist anywhere; the waiting builds go ahead and report them missing. Results are
 //! kept by name, so nothing about the output depends on scheduling.
 
+mod unbuilt;
+mod vars;
+
 use crate::build::{BuildContext, BuildOutput, Built, SelectInput, Skipped, build_kustomization};
 use crate::discover::Discovery;
 use crate::flux::{self, Kustomization, NamespacedName};
-use crate::object::{self, ObjectKey};
+use crate::object;
 use crate::postbuild::{self, VarLookup};
 use crate::select::{self, Role, Selection};
 use crate::sources::Sources;
 use crate::substitute::RefKind;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
+use unbuilt::{recall, revive, unblock_for_vars};
+use vars::{VarKey, VarsIndex, index_vars, key, lookup_for, reads_selected_vars};
 
 pub struct EngineOptions {
     pub progress: bool,
@@ -88,12 +93,6 @@ struct Pending {
     probe: bool,
     probed: bool,
 }
-
-/// A substituteFrom object: (kind, namespace, name).
-type VarKey = (String, String, String);
-
-/// substituteFrom objects, and whether a selected build made them.
-type VarsIndex = HashMap<VarKey, (Value, bool)>;
 
 pub async fn reconcile(
     discovery: &Discovery,
@@ -343,90 +342,6 @@ fn enqueue(
     );
 }
 
-/// Changed-only mode, nothing runs and builds still await substituteFrom objects that may come
-/// from Kustomizations left unbuilt. Only a needed build's variables matter, so each waiting
-/// build is first probed (decided, not built); then the unbuilt Kustomizations whose files name
-/// an awaited object are built. Returns whether it queued anything.
-fn unblock_for_vars(
-    render: &mut ClusterRender,
-    pending: &mut BTreeMap<NamespacedName, Pending>,
-    vars_index: &VarsIndex,
-    progress: &ProgressBar,
-) -> bool {
-    let mut probing = false;
-    for p in pending.values_mut().filter(|p| !p.probed && !p.force) {
-        (p.probe, p.probed, p.force) = (true, true, true);
-        probing = true;
-    }
-    if probing {
-        return true;
-    }
-    let awaited: BTreeSet<String> = pending
-        .values()
-        .flat_map(|p| p.refs.iter().map(move |r| (p, r)))
-        .filter(|(p, r)| !vars_index.contains_key(&key(&p.node.ks, r)))
-        .map(|(_, r)| r.1.clone())
-        .collect();
-    let needles: Vec<&str> = awaited.iter().map(String::as_str).collect();
-    revive(render, pending, progress, |s| s.mentions(&needles))
-}
-
-/// Queues again the let-go probes that read an object a selected build made: their variables
-/// may differ from the base, so they are selected after all.
-fn recall(
-    render: &mut ClusterRender,
-    pending: &mut BTreeMap<NamespacedName, Pending>,
-    let_go: &mut HashMap<NamespacedName, Vec<VarKey>>,
-    vars_index: &VarsIndex,
-    progress: &ProgressBar,
-) {
-    let selected = |k: &VarKey| vars_index.get(k).is_some_and(|(_, s)| *s);
-    let ids: Vec<NamespacedName> = let_go
-        .iter()
-        .filter(|(_, keys)| keys.iter().any(selected))
-        .map(|(id, _)| id.clone())
-        .collect();
-    for id in ids {
-        let_go.remove(&id);
-        let still_unbuilt = render
-            .kustomizations
-            .get(&id)
-            .is_some_and(|n| matches!(n.outcome, Outcome::Unchanged(_)));
-        if let Some(mut node) = still_unbuilt
-            .then(|| render.kustomizations.remove(&id))
-            .flatten()
-        {
-            node.outcome = Outcome::Failed(String::new());
-            enqueue(pending, node, false, progress);
-        }
-    }
-}
-
-/// Puts unbuilt Kustomizations that `pick` chooses back in the queue, to be built this time.
-fn revive(
-    render: &mut ClusterRender,
-    pending: &mut BTreeMap<NamespacedName, Pending>,
-    progress: &ProgressBar,
-    pick: impl Fn(&Skipped) -> bool,
-) -> bool {
-    let ids: Vec<NamespacedName> = render
-        .kustomizations
-        .iter()
-        .filter(|(_, n)| matches!(&n.outcome, Outcome::Unchanged(s) if pick(s)))
-        .map(|(id, _)| id.clone())
-        .collect();
-    for id in &ids {
-        if let Some(mut node) = render.kustomizations.remove(id) {
-            node.outcome = Outcome::Failed(String::new());
-            enqueue(pending, node, false, progress);
-            if let Some(p) = pending.get_mut(id) {
-                p.no_skip = true;
-            }
-        }
-    }
-    !ids.is_empty()
-}
-
 /// Each built Kustomization's role and objects.
 pub fn outputs(render: &ClusterRender) -> impl Iterator<Item = (Role, &[Value])> + Clone {
     render
@@ -470,59 +385,6 @@ async fn build_one(
             Err(e) => (Outcome::Failed(e.to_string()), Role::Selected),
         },
     )
-}
-
-fn kind_name(kind: &RefKind) -> &'static str {
-    match kind {
-        RefKind::ConfigMap => "ConfigMap",
-        RefKind::Secret => "Secret",
-    }
-}
-
-fn key(ks: &Kustomization, r: &(RefKind, String)) -> (String, String, String) {
-    (
-        kind_name(&r.0).to_string(),
-        ks.id.namespace.clone(),
-        r.1.clone(),
-    )
-}
-
-fn index_vars(out: &BuildOutput, selected: bool, index: &mut VarsIndex) {
-    for obj in &out.objects {
-        let k = ObjectKey::of(obj);
-        if k.group.is_empty()
-            && (k.kind == "ConfigMap" || k.kind == "Secret")
-            && !k.namespace.is_empty()
-        {
-            index
-                .entry((k.kind, k.namespace, k.name))
-                .or_insert_with(|| (obj.clone(), selected));
-        }
-    }
-}
-
-/// Whether a substituteFrom object of `p` was made by a selected build.
-fn reads_selected_vars(p: &Pending, index: &VarsIndex) -> bool {
-    p.refs
-        .iter()
-        .any(|r| index.get(&key(&p.node.ks, r)).is_some_and(|(_, s)| *s))
-}
-
-/// A lookup over the substituteFrom objects this build reads, frozen when it starts.
-fn lookup_for(p: &Pending, index: &VarsIndex) -> VarLookup {
-    let found: HashMap<(String, String), Value> = p
-        .refs
-        .iter()
-        .filter_map(|r| {
-            let k = key(&p.node.ks, r);
-            index.get(&k).map(|(v, _)| ((k.0, k.2), v.clone()))
-        })
-        .collect();
-    Arc::new(move |kind: &RefKind, name: &str| {
-        found
-            .get(&(kind_name(kind).to_string(), name.to_string()))
-            .cloned()
-    })
 }
 
 fn progress_bar(enabled: bool) -> ProgressBar {
