@@ -173,13 +173,15 @@ pub async fn reconcile(
                         sources.is_local(k, ns, n)
                     });
                     let all = needles.all();
-                    if revive(&mut render, &mut pending, &progress, |s| s.mentions(&all)) {
+                    if revive(&mut render, &mut pending, &progress, |_, s| {
+                        s.mentions(&all)
+                    }) {
                         continue;
                     }
                     // An input no file names (a prefix, a variable) may still be made by one.
                     if !needles.missing.is_empty() && !revived_all {
                         revived_all = true;
-                        if revive(&mut render, &mut pending, &progress, |_| true) {
+                        if revive(&mut render, &mut pending, &progress, |_, _| true) {
                             continue;
                         }
                     }
@@ -193,7 +195,7 @@ pub async fn reconcile(
                 }
                 // A name no file spells out (a prefix, a variable): build every unbuilt one.
                 revived_all = true;
-                if revive(&mut render, &mut pending, &progress, |_| true) {
+                if revive(&mut render, &mut pending, &progress, |_, _| true) {
                     continue;
                 }
             }

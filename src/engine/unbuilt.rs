@@ -5,7 +5,7 @@ use super::{ClusterRender, Outcome, Pending, enqueue};
 use crate::build::Skipped;
 use crate::flux::NamespacedName;
 use indicatif::ProgressBar;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Changed-only mode, nothing runs and builds still await substituteFrom objects that may come
 /// from Kustomizations left unbuilt. Only a needed build's variables matter, so each waiting
@@ -32,7 +32,7 @@ pub(super) fn unblock_for_vars(
         .map(|(_, r)| r.1.clone())
         .collect();
     let needles: Vec<&str> = awaited.iter().map(String::as_str).collect();
-    revive(render, pending, progress, |s| s.mentions(&needles))
+    revive(render, pending, progress, |_, s| s.mentions(&needles))
 }
 
 /// Queues again the let-go probes that read an object a selected build made: their variables
@@ -45,25 +45,13 @@ pub(super) fn recall(
     progress: &ProgressBar,
 ) {
     let selected = |k: &VarKey| vars_index.get(k).is_some_and(|(_, s)| *s);
-    let ids: Vec<NamespacedName> = let_go
+    let ids: HashSet<NamespacedName> = let_go
         .iter()
         .filter(|(_, keys)| keys.iter().any(selected))
         .map(|(id, _)| id.clone())
         .collect();
-    for id in ids {
-        let_go.remove(&id);
-        let still_unbuilt = render
-            .kustomizations
-            .get(&id)
-            .is_some_and(|n| matches!(n.outcome, Outcome::Unchanged(_)));
-        if let Some(mut node) = still_unbuilt
-            .then(|| render.kustomizations.remove(&id))
-            .flatten()
-        {
-            node.outcome = Outcome::Failed(String::new());
-            enqueue(pending, node, false, progress);
-        }
-    }
+    let_go.retain(|id, _| !ids.contains(id));
+    revive(render, pending, progress, |id, _| ids.contains(id));
 }
 
 /// Puts unbuilt Kustomizations that `pick` chooses back in the queue, to be built this time.
@@ -71,12 +59,12 @@ pub(super) fn revive(
     render: &mut ClusterRender,
     pending: &mut BTreeMap<NamespacedName, Pending>,
     progress: &ProgressBar,
-    pick: impl Fn(&Skipped) -> bool,
+    pick: impl Fn(&NamespacedName, &Skipped) -> bool,
 ) -> bool {
     let ids: Vec<NamespacedName> = render
         .kustomizations
         .iter()
-        .filter(|(_, n)| matches!(&n.outcome, Outcome::Unchanged(s) if pick(s)))
+        .filter(|(id, n)| matches!(&n.outcome, Outcome::Unchanged(s) if pick(id, s)))
         .map(|(id, _)| id.clone())
         .collect();
     for id in &ids {
