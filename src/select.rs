@@ -45,8 +45,14 @@ const SHARED_KINDS: [&str; 8] = [
     "ExternalArtifact",
 ];
 
-/// A Flux Kustomization's API group: a build whose files never name it produces no Kustomization.
-const KUSTOMIZATION_GROUP: &str = "kustomize.toolkit.fluxcd.io";
+/// A Flux Kustomization's apiVersion, up to its version: a build whose files never name it
+/// produces no Kustomization. (The group alone is also in annotations such as
+/// `kustomize.toolkit.fluxcd.io/prune`, on objects of every kind.)
+const KUSTOMIZATION_API: &str = "kustomize.toolkit.fluxcd.io/v";
+
+/// A HelmRelease's apiVersion, up to its version: a build whose files never name it holds no
+/// HelmRelease.
+const HELMRELEASE_API: &str = "helm.toolkit.fluxcd.io/v";
 
 /// Which of the Kustomizations a selected build produces may differ from the base.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -140,8 +146,7 @@ impl Selection {
         touched.dedup();
         if !touched.is_empty() {
             (Role::Selected, reach(input, read_set, touched))
-        } else if input.no_skip || mentions(input.root, read_set, input.top, &[KUSTOMIZATION_GROUP])
-        {
+        } else if input.no_skip || mentions(input.root, read_set, input.top, &[KUSTOMIZATION_API]) {
             (Role::Support, ChangeReach::All)
         } else {
             (Role::Unchanged, ChangeReach::All)
@@ -208,22 +213,67 @@ fn in_chart_folder(top: &Path, rel: &Path) -> bool {
         .any(|dir| top.join(dir).join("Chart.yaml").is_file())
 }
 
+/// What [`mentions_all`] looks for: any of some strings, or any of some object names.
+#[derive(Debug, Clone, Copy)]
+pub enum Find<'a> {
+    Text(&'a [&'a str]),
+    /// Names as a `name:` value (`name: x`, `name: "x"`, `"name":"x"`), as objects name
+    /// themselves and as HelmReleases and substituteFrom name what they read.
+    Names(&'a [&'a str]),
+}
+
+impl Find<'_> {
+    fn is_empty(&self) -> bool {
+        match self {
+            Find::Text(n) | Find::Names(n) => n.is_empty(),
+        }
+    }
+
+    fn in_text(&self, text: &str) -> bool {
+        match self {
+            Find::Text(needles) => needles.iter().any(|n| text.contains(n)),
+            Find::Names(names) => names.iter().any(|n| names_value(text, n)),
+        }
+    }
+}
+
+/// Whether `text` has `name` as the value of a `name` key.
+fn names_value(text: &str, name: &str) -> bool {
+    text.match_indices(name).any(|(at, _)| {
+        let after = text[at + name.len()..].chars().next();
+        let ends = after
+            .is_none_or(|c| matches!(c, '"' | '\'' | ' ' | '\t' | '\r' | '\n' | ',' | '}' | '#'));
+        let before = text[..at]
+            .trim_end_matches(['"', '\''])
+            .trim_end_matches([' ', '\t']);
+        ends && (before.ends_with("name:") || before.ends_with("\"name\":"))
+    })
+}
+
 /// Whether any of `files` (relative to `root`) or `top` contains one of `needles`.
 pub fn mentions(root: &Path, files: &[PathBuf], top: &Value, needles: &[&str]) -> bool {
-    if needles.is_empty() {
+    mentions_all(root, files, top, &[Find::Text(needles)])
+}
+
+/// Whether every one of `finds` is found in `files` (relative to `root`) or `top` (not
+/// necessarily in the same file). A file that cannot be read may contain anything.
+pub fn mentions_all(root: &Path, files: &[PathBuf], top: &Value, finds: &[Find<'_>]) -> bool {
+    if finds.iter().any(Find::is_empty) {
         return false;
     }
     let top = top.to_string();
-    if needles.iter().any(|n| top.contains(n)) {
-        return true;
-    }
-    files.iter().any(|f| match std::fs::read(root.join(f)) {
-        Ok(bytes) => {
-            let text = String::from_utf8_lossy(&bytes);
-            needles.iter().any(|n| text.contains(n))
+    let mut unfound: Vec<&Find<'_>> = finds.iter().filter(|f| !f.in_text(&top)).collect();
+    for f in files {
+        if unfound.is_empty() {
+            break;
         }
-        Err(_) => true,
-    })
+        let Ok(bytes) = std::fs::read(root.join(f)) else {
+            return true;
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        unfound.retain(|find| !find.in_text(&text));
+    }
+    unfound.is_empty()
 }
 
 /// (kind, namespace, name) of an object.
@@ -298,12 +348,14 @@ pub struct InputNeedles {
 }
 
 impl InputNeedles {
-    pub fn all(&self) -> Vec<&str> {
-        self.made
-            .iter()
-            .chain(self.missing.iter().map(|r| &r.2))
-            .map(String::as_str)
-            .collect()
+    /// Whether an unbuilt build whose files are `files` (and `top`) must be built after all: it
+    /// holds a HelmRelease that may read a made object, or it may make a missing input.
+    pub fn named_in(&self, root: &Path, files: &[PathBuf], top: &Value) -> bool {
+        let made: Vec<&str> = self.made.iter().map(String::as_str).collect();
+        let missing: Vec<&str> = self.missing.iter().map(|r| r.2.as_str()).collect();
+        let consumer = [Find::Names(&made), Find::Text(&[HELMRELEASE_API])];
+        mentions_all(root, files, top, &consumer)
+            || mentions_all(root, files, top, &[Find::Names(&missing)])
     }
 }
 
@@ -499,5 +551,58 @@ mod tests {
         assert!(hr_selected(&sel, &hr, Role::Support, &produced));
         assert!(!hr_selected(&sel, &hr, Role::Support, &HashSet::new()));
         assert!(hr_selected(&sel, &hr, Role::Selected, &HashSet::new()));
+    }
+
+    #[test]
+    fn names_are_found_as_name_values() {
+        assert!(names_value("  name: \"miroir\" # the store", "miroir"));
+        assert!(names_value("{\"name\":\"miroir\"}", "miroir"));
+        assert!(names_value(
+            "chartRef: {kind: OCIRepository, name: miroir}",
+            "miroir"
+        ));
+        assert!(!names_value("name: miroir-local\nclass: miroir", "miroir"));
+    }
+
+    #[test]
+    fn a_made_object_wants_only_builds_holding_a_helmrelease_that_names_it() {
+        let t = tempfile::tempdir().unwrap();
+        for (f, text) in [
+            ("pvc.yaml", "storageClassName: miroir"),
+            ("sc.yaml", "name: miroir-local"),
+            ("ref.yaml", "chartRef: {kind: OCIRepository, name: miroir}"),
+            (
+                "hr.yaml",
+                "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease",
+            ),
+            ("cm.yaml", "name: app-values"),
+        ] {
+            fs::write(t.path().join(f), text).unwrap();
+        }
+        let needles = InputNeedles {
+            made: ["miroir".to_string()].into(),
+            missing: [("ConfigMap".into(), "apps".into(), "app-values".into())].into(),
+        };
+        let files = |names: &[&str]| names.iter().map(PathBuf::from).collect::<Vec<_>>();
+        let named = |names: &[&str]| needles.named_in(t.path(), &files(names), &json!({}));
+        assert!(!named(&["pvc.yaml", "sc.yaml", "hr.yaml"]), "not as a name");
+        assert!(
+            !named(&["ref.yaml"]),
+            "named, but in no HelmRelease's build"
+        );
+        assert!(named(&["ref.yaml", "hr.yaml"]), "a HelmRelease may read it");
+        assert!(
+            named(&["cm.yaml"]),
+            "a missing input is wanted wherever it is named"
+        );
+        let nothing = [Find::Names(&[])];
+        assert!(!mentions_all(
+            t.path(),
+            &files(&["hr.yaml"]),
+            &json!({}),
+            &nothing
+        ));
+        let unreadable = mentions(t.path(), &files(&["gone.yaml"]), &json!({}), &["x"]);
+        assert!(unreadable, "an unreadable file may hold anything");
     }
 }

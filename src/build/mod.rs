@@ -101,18 +101,20 @@ pub enum Built {
 pub struct Skipped {
     /// Absolute paths.
     pub files: Vec<PathBuf>,
-    /// The kustomization it would build, as JSON text.
-    pub top: String,
+    /// The kustomization it would build.
+    pub top: Value,
 }
 
 impl Skipped {
-    pub fn mentions(&self, needles: &[&str]) -> bool {
-        crate::select::mentions(
-            Path::new("/"),
-            &self.files,
-            &serde_json::Value::String(self.top.clone()),
-            needles,
-        )
+    /// Whether its files name (as a `name:` value) one of `names`.
+    pub fn names(&self, names: &[&str]) -> bool {
+        let find = [crate::select::Find::Names(names)];
+        crate::select::mentions_all(Path::new("/"), &self.files, &self.top, &find)
+    }
+
+    /// Whether it must be built after all for what selected owners need.
+    pub fn wanted_by(&self, needles: &crate::select::InputNeedles) -> bool {
+        needles.named_in(Path::new("/"), &self.files, &self.top)
     }
 }
 
@@ -165,7 +167,7 @@ pub async fn build_kustomization(
         let files = prepared.read_set.iter().flatten();
         return Ok(Built::Unchanged(Skipped {
             files: files.map(|f| tree.root.join(f)).collect(),
-            top: prepared.planned.content.to_string(),
+            top: prepared.planned.content,
         }));
     }
     if probe {

@@ -172,9 +172,8 @@ pub async fn reconcile(
                     let needles = select::input_needles(sel, outputs(&render), |(k, ns, n)| {
                         sources.is_local(k, ns, n)
                     });
-                    let all = needles.all();
                     if revive(&mut render, &mut pending, &progress, |_, s| {
-                        s.mentions(&all)
+                        s.wanted_by(&needles)
                     }) {
                         continue;
                     }

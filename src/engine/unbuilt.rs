@@ -32,7 +32,7 @@ pub(super) fn unblock_for_vars(
         .map(|(_, r)| r.1.clone())
         .collect();
     let needles: Vec<&str> = awaited.iter().map(String::as_str).collect();
-    revive(render, pending, progress, |_, s| s.mentions(&needles))
+    revive(render, pending, progress, |_, s| s.names(&needles))
 }
 
 /// Queues again the let-go probes that read an object a selected build made: their variables
