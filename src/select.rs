@@ -131,7 +131,7 @@ impl Selection {
         let Some(read_set) = input.read_set else {
             return (Role::Selected, ChangeReach::All);
         };
-        if self.everything || input.inherited || self.forced_ks.contains(input.id) {
+        if self.everything || input.inherited {
             return (Role::Selected, ChangeReach::All);
         }
         let own_files = crate::cache::KUSTOMIZATION_FILE_NAMES
@@ -143,9 +143,14 @@ impl Selection {
             .chain(own_files)
             .filter(|f| self.is_changed(input.root, f))
             .collect();
+        touched.sort();
         touched.dedup();
         if !touched.is_empty() {
             (Role::Selected, reach(input, read_set, touched))
+        } else if self.forced_ks.contains(input.id) {
+            // Selected for the other side of a diff; nothing it reads here changed, and the
+            // children that side selected are forced one by one.
+            (Role::Selected, ChangeReach::Files(Vec::new()))
         } else if input.no_skip || mentions(input.root, read_set, input.top, &[KUSTOMIZATION_API]) {
             (Role::Support, ChangeReach::All)
         } else {
@@ -506,6 +511,13 @@ mod tests {
         );
         // A changed file no object came from (a patch) may reach every object.
         assert!(reach.covers(Some("apps/ks.yaml"), &origins[..1]));
+        // Selected only for the other side of a diff: none of its children here.
+        let mut forced = sel.clone();
+        forced
+            .forced_ks
+            .insert(NamespacedName::new("flux-system", "apps/b"));
+        let (role, reach) = verdict(&forced, t.path(), "apps/b", &["apps/b/hr.yaml"], false);
+        assert_eq!((role, reach), (Role::Selected, ChangeReach::Files(vec![])));
         // Inherited, or a kustomization that copies fields between objects: everything.
         assert_eq!(
             verdict(&sel, t.path(), "apps", &files, true).1,

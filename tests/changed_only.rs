@@ -50,6 +50,19 @@ fn owners(json: &str) -> BTreeMap<String, Value> {
         .collect()
 }
 
+/// The `changed-only: …` summary line of a diff of `r` against main.
+fn changed_only_summary(r: &Path) -> String {
+    let cache = tempfile::tempdir().unwrap();
+    let out = run(fluxsim(cache.path())
+        .args(["diff", "--base", "main", "--path"])
+        .arg(r.join("kubernetes/flux/cluster"))
+        .arg("--age-key-file")
+        .arg(manifest_dir().join("testdata/sops/keys/main.agekey")));
+    let line = out.stderr.lines().find(|l| l.starts_with("changed-only:"));
+    line.unwrap_or_else(|| panic!("no changed-only summary: {}", out.stderr))
+        .to_string()
+}
+
 /// Checks one change; returns how many owners changed-only rendered and the full run rendered.
 fn check(name: &str, change: impl Fn(&Path)) -> (usize, usize) {
     let repo = example_repo();
@@ -268,19 +281,9 @@ fn a_variable_nobody_makes_leaves_unchanged_apps_unbuilt() {
     edit(r, HR, "logLevel: debug", "logLevel: warn");
     check_repo("unmade variable", r);
 
-    let cache = tempfile::tempdir().unwrap();
-    let out = run(fluxsim(cache.path())
-        .args(["diff", "--base", "main", "--path"])
-        .arg(r.join("kubernetes/flux/cluster"))
-        .arg("--age-key-file")
-        .arg(manifest_dir().join("testdata/sops/keys/main.agekey")));
-    let line = out.stderr.lines().find(|l| l.starts_with("changed-only:"));
     // Only the settings, which echo reads, are built of what is not shown.
-    assert!(
-        line.is_some_and(|l| l.contains("(1 of them built")),
-        "{}",
-        out.stderr
-    );
+    let summary = changed_only_summary(r);
+    assert!(summary.contains("(1 of them built"), "{summary}");
 }
 
 #[test]
@@ -389,4 +392,51 @@ fn a_changed_producer_that_waits_reaches_its_consumers() {
         git(r, &["commit", "-qm", "chain"]);
         edit(r, "kubernetes/chain/cm.yaml", "COLOR: red", "COLOR: blue");
     });
+}
+
+/// A Flux Kustomization file straight in `kubernetes/apps`, which has no kustomization.yaml:
+/// Flux generates one that lists every file.
+fn solo_app(r: &Path) {
+    std::fs::write(
+        r.join("kubernetes/apps/solo.yaml"),
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: solo\n  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./kubernetes/solo\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  targetNamespace: apps\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(r.join("kubernetes/solo")).unwrap();
+    std::fs::write(
+        r.join("kubernetes/solo/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: solo\ndata:\n  a: b\n",
+    )
+    .unwrap();
+}
+
+/// How many Kustomizations a changed-only diff of `r` against main selects.
+fn diff_selects(r: &Path) -> usize {
+    let summary = changed_only_summary(r);
+    let count = summary
+        .split("; ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next()?.parse().ok());
+    count.unwrap_or_else(|| panic!("{summary}"))
+}
+
+#[test]
+fn a_new_app_in_a_generated_kustomization_renders_only_itself() {
+    let repo = example_repo();
+    solo_app(repo.path());
+    check_repo("solo added", repo.path());
+    // solo and its parent, not the parent's other children.
+    assert_eq!(diff_selects(repo.path()), 2);
+}
+
+#[test]
+fn a_removed_app_in_a_generated_kustomization_renders_only_itself() {
+    let repo = example_repo();
+    solo_app(repo.path());
+    git(repo.path(), &["add", "-A"]);
+    git(repo.path(), &["commit", "-qm", "solo"]);
+    std::fs::remove_file(repo.path().join("kubernetes/apps/solo.yaml")).unwrap();
+    check_repo("solo removed", repo.path());
+    // The parent (solo is only on the base side), not its other children.
+    assert_eq!(diff_selects(repo.path()), 1);
 }

@@ -94,6 +94,14 @@ struct Pending {
     probed: bool,
 }
 
+/// What a probing build needs to wait again, should it be needed.
+#[derive(Default)]
+struct Probe {
+    refs: Vec<(RefKind, String)>,
+    inherited: bool,
+    no_skip: bool,
+}
+
 pub async fn reconcile(
     discovery: &Discovery,
     sources: Arc<Sources>,
@@ -109,8 +117,7 @@ pub async fn reconcile(
     let mut revived_all = false;
     let mut running: JoinSet<Done> = JoinSet::new();
     let mut in_flight: BTreeMap<NamespacedName, KsNode> = BTreeMap::new();
-    // What a probing build needs to wait again: its references and inherited flag.
-    let mut probes: HashMap<NamespacedName, (Vec<(RefKind, String)>, bool)> = HashMap::new();
+    let mut probes: HashMap<NamespacedName, Probe> = HashMap::new();
     // Probes found unchanged while some of what they read was unknown: built after all when a
     // selected build turns out to make it (see `recall`).
     let mut let_go: HashMap<NamespacedName, Vec<VarKey>> = HashMap::new();
@@ -155,7 +162,12 @@ pub async fn reconcile(
             });
             let ks = p.node.ks.clone();
             if p.probe {
-                probes.insert(id.clone(), (p.refs, p.inherited));
+                let probe = Probe {
+                    refs: p.refs,
+                    inherited: p.inherited,
+                    no_skip: p.no_skip,
+                };
+                probes.insert(id.clone(), probe);
             }
             in_flight.insert(id.clone(), p.node);
             let (sources, ctx) = (sources.clone(), ctx.clone());
@@ -220,21 +232,21 @@ pub async fn reconcile(
         let probe = probes.remove(&id);
         let Some((outcome, role)) = done else {
             // Needed after all: back to waiting for its variables.
-            let (refs, inherited) = probe.unwrap_or_default();
+            let probe = probe.unwrap_or_default();
             let p = Pending {
                 node,
-                refs,
+                refs: probe.refs,
                 force: false,
-                inherited,
-                no_skip: false,
+                inherited: probe.inherited,
+                no_skip: probe.no_skip,
                 probe: false,
                 probed: true,
             };
             pending.insert(id, p);
             continue;
         };
-        if let (Some((refs, _)), Outcome::Unchanged(_)) = (&probe, &outcome) {
-            let keys = refs.iter().map(|r| key(&node.ks, r)).collect();
+        if let (Some(probe), Outcome::Unchanged(_)) = (&probe, &outcome) {
+            let keys = probe.refs.iter().map(|r| key(&node.ks, r)).collect();
             let_go.insert(id.clone(), keys);
         }
         node.elapsed = elapsed;
