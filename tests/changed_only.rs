@@ -253,20 +253,49 @@ fn path_orig_compares_two_folders() {
     );
 }
 
+/// A Flux Kustomization `name` in flux-system that builds `./kubernetes/{name}`; `spec` is added
+/// to its spec (indented lines).
+fn flux_ks(name: &str, spec: &str) -> String {
+    format!(
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./kubernetes/{name}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n{spec}"
+    )
+}
+
+/// `postBuild.substituteFrom` of one optional object, as [`flux_ks`] spec lines.
+fn substitute_from(kind: &str, name: &str) -> String {
+    format!(
+        "  postBuild:\n    substituteFrom:\n      - kind: {kind}\n        name: {name}\n        optional: true\n"
+    )
+}
+
+/// Writes each (path under `r`, text), making folders.
+fn write_files(r: &Path, files: &[(&str, &str)]) {
+    for (f, text) in files {
+        std::fs::create_dir_all(r.join(f).parent().unwrap()).unwrap();
+        std::fs::write(r.join(f), text).unwrap();
+    }
+}
+
 /// Adds the app `tunnel`, which substitutes from the Secret `tunnel-id`. Its Flux
 /// Kustomization sits beside the cluster's, where no patch replaces its `substituteFrom`.
 fn add_tunnel_app(r: &Path) {
-    std::fs::write(
-        r.join("kubernetes/flux/cluster/tunnel.yaml"),
-        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: tunnel\n  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./kubernetes/tunnel\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  targetNamespace: apps\n  postBuild:\n    substituteFrom:\n      - kind: Secret\n        name: tunnel-id\n        optional: true\n",
-    )
-    .unwrap();
-    std::fs::create_dir_all(r.join("kubernetes/tunnel")).unwrap();
-    std::fs::write(
-        r.join("kubernetes/tunnel/cm.yaml"),
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tunnel\ndata:\n  id: ${TUNNEL_ID:=none}\n",
-    )
-    .unwrap();
+    let spec = format!(
+        "  targetNamespace: apps\n{}",
+        substitute_from("Secret", "tunnel-id")
+    );
+    write_files(
+        r,
+        &[
+            (
+                "kubernetes/flux/cluster/tunnel.yaml",
+                &flux_ks("tunnel", &spec),
+            ),
+            (
+                "kubernetes/tunnel/cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tunnel\ndata:\n  id: ${TUNNEL_ID:=none}\n",
+            ),
+        ],
+    );
 }
 
 #[test]
@@ -291,23 +320,23 @@ fn a_variable_whose_name_no_file_spells_out_is_still_found() {
     check("prefixed producer", |r| {
         add_tunnel_app(r);
         // The Secret `tunnel-id` is made by its own Kustomization as `id` with a name prefix.
-        std::fs::write(
-            r.join("kubernetes/flux/cluster/tunnel-id.yaml"),
-            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: tunnel-id\n  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./kubernetes/tunnel-id\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n",
-        )
-        .unwrap();
-        let dir = r.join("kubernetes/tunnel-id");
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(
-            dir.join("kustomization.yaml"),
-            "namePrefix: tunnel-\nresources:\n  - secret.yaml\n",
-        )
-        .unwrap();
-        std::fs::write(
-            dir.join("secret.yaml"),
-            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: id\n  namespace: flux-system\nstringData:\n  TUNNEL_ID: abc\n",
-        )
-        .unwrap();
+        write_files(
+            r,
+            &[
+                (
+                    "kubernetes/flux/cluster/tunnel-id.yaml",
+                    &flux_ks("tunnel-id", ""),
+                ),
+                (
+                    "kubernetes/tunnel-id/kustomization.yaml",
+                    "namePrefix: tunnel-\nresources:\n  - secret.yaml\n",
+                ),
+                (
+                    "kubernetes/tunnel-id/secret.yaml",
+                    "apiVersion: v1\nkind: Secret\nmetadata:\n  name: id\n  namespace: flux-system\nstringData:\n  TUNNEL_ID: abc\n",
+                ),
+            ],
+        );
         git(r, &["add", "-A"]);
         git(r, &["commit", "-qm", "tunnel"]);
         edit(
@@ -329,23 +358,23 @@ fn a_values_input_whose_name_no_file_spells_out_is_still_found() {
             "  valuesFrom:\n",
             "  valuesFrom:\n    - kind: ConfigMap\n      name: echo-tuning\n",
         );
-        std::fs::write(
-            r.join("kubernetes/flux/cluster/tuning.yaml"),
-            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: tuning\n  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./kubernetes/tuning\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  targetNamespace: apps\n",
-        )
-        .unwrap();
-        let dir = r.join("kubernetes/tuning");
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(
-            dir.join("kustomization.yaml"),
-            "namePrefix: echo-\nresources:\n  - cm.yaml\n",
-        )
-        .unwrap();
-        std::fs::write(
-            dir.join("cm.yaml"),
-            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tuning\ndata:\n  values.yaml: |\n    service:\n      port: 8081\n",
-        )
-        .unwrap();
+        write_files(
+            r,
+            &[
+                (
+                    "kubernetes/flux/cluster/tuning.yaml",
+                    &flux_ks("tuning", "  targetNamespace: apps\n"),
+                ),
+                (
+                    "kubernetes/tuning/kustomization.yaml",
+                    "namePrefix: echo-\nresources:\n  - cm.yaml\n",
+                ),
+                (
+                    "kubernetes/tuning/cm.yaml",
+                    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: tuning\ndata:\n  values.yaml: |\n    service:\n      port: 8081\n",
+                ),
+            ],
+        );
         git(r, &["add", "-A"]);
         git(r, &["commit", "-qm", "tuning"]);
         edit(r, HR, "logLevel: debug", "logLevel: warn");
@@ -359,35 +388,32 @@ fn a_changed_producer_that_waits_reaches_its_consumers() {
         // itself waits for the Secret `chain-id` from `id`. When the run goes quiet all three
         // are unbuilt and the two wait: `consumer`, unchanged, is let go before `chain` shows it
         // makes a changed variable.
-        let ks = |name: &str, from: Option<&str>| {
-            let vars = from.map_or(String::new(), |from| {
-                format!("  postBuild:\n    substituteFrom:\n      - kind: {from}\n        optional: true\n")
-            });
-            format!(
-                "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./kubernetes/{name}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n{vars}"
-            )
-        };
-        let files = [
-            ("kubernetes/flux/cluster/chain.yaml", ks("chain", Some("Secret\n        name: chain-id"))),
-            ("kubernetes/flux/cluster/consumer.yaml", ks("consumer", Some("ConfigMap\n        name: chain-vars"))),
-            ("kubernetes/flux/cluster/id.yaml", ks("id", None)),
-            (
-                "kubernetes/id/secret.yaml",
-                "apiVersion: v1\nkind: Secret\nmetadata:\n  name: chain-id\n  namespace: flux-system\nstringData:\n  SHADE: dark\n".into(),
-            ),
-            (
-                "kubernetes/chain/cm.yaml",
-                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: chain-vars\n  namespace: flux-system\ndata:\n  COLOR: red\n".into(),
-            ),
-            (
-                "kubernetes/consumer/cm.yaml",
-                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: consumer\n  namespace: flux-system\ndata:\n  color: ${COLOR}\n".into(),
-            ),
-        ];
-        for (f, text) in files {
-            std::fs::create_dir_all(r.join(f).parent().unwrap()).unwrap();
-            std::fs::write(r.join(f), text).unwrap();
-        }
+        write_files(
+            r,
+            &[
+                (
+                    "kubernetes/flux/cluster/chain.yaml",
+                    &flux_ks("chain", &substitute_from("Secret", "chain-id")),
+                ),
+                (
+                    "kubernetes/flux/cluster/consumer.yaml",
+                    &flux_ks("consumer", &substitute_from("ConfigMap", "chain-vars")),
+                ),
+                ("kubernetes/flux/cluster/id.yaml", &flux_ks("id", "")),
+                (
+                    "kubernetes/id/secret.yaml",
+                    "apiVersion: v1\nkind: Secret\nmetadata:\n  name: chain-id\n  namespace: flux-system\nstringData:\n  SHADE: dark\n",
+                ),
+                (
+                    "kubernetes/chain/cm.yaml",
+                    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: chain-vars\n  namespace: flux-system\ndata:\n  COLOR: red\n",
+                ),
+                (
+                    "kubernetes/consumer/cm.yaml",
+                    "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: consumer\n  namespace: flux-system\ndata:\n  color: ${COLOR}\n",
+                ),
+            ],
+        );
         git(r, &["add", "-A"]);
         git(r, &["commit", "-qm", "chain"]);
         edit(r, "kubernetes/chain/cm.yaml", "COLOR: red", "COLOR: blue");
@@ -397,17 +423,19 @@ fn a_changed_producer_that_waits_reaches_its_consumers() {
 /// A Flux Kustomization file straight in `kubernetes/apps`, which has no kustomization.yaml:
 /// Flux generates one that lists every file.
 fn solo_app(r: &Path) {
-    std::fs::write(
-        r.join("kubernetes/apps/solo.yaml"),
-        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: solo\n  namespace: flux-system\nspec:\n  interval: 1h\n  path: ./kubernetes/solo\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  targetNamespace: apps\n",
-    )
-    .unwrap();
-    std::fs::create_dir_all(r.join("kubernetes/solo")).unwrap();
-    std::fs::write(
-        r.join("kubernetes/solo/cm.yaml"),
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: solo\ndata:\n  a: b\n",
-    )
-    .unwrap();
+    write_files(
+        r,
+        &[
+            (
+                "kubernetes/apps/solo.yaml",
+                &flux_ks("solo", "  targetNamespace: apps\n"),
+            ),
+            (
+                "kubernetes/solo/cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: solo\ndata:\n  a: b\n",
+            ),
+        ],
+    );
 }
 
 /// How many Kustomizations a changed-only diff of `r` against main selects.
