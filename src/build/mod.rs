@@ -157,7 +157,7 @@ pub async fn build_kustomization(
                         })
                     })
             };
-            prepare(&tree, &rel, &spec, decryption, key_ctx, decide)
+            prepare(&tree, &rel, &spec, decryption, key_ctx, decide, probe)
         })
         .await
         .map_err(|e| BuildError::Io(e.to_string()))??
@@ -227,14 +227,15 @@ fn prepare(
     decryption: bool,
     (cache, identity, decrypt_ctx): KeyContext,
     decide: impl Fn(&kustomize::Planned, Option<&[PathBuf]>) -> (Role, ChangeReach),
+    probe: bool,
 ) -> Result<Prepared, BuildError> {
     let dir = tree.root.join(rel);
     let planned = kustomize::plan_kustomization(&dir, spec, &tree.root, &|p| tree.includes(p))?;
     let rs = kustomize_read_set(&tree.root, rel, &planned.content);
     let read_set = rs.complete.then_some(rs.files);
     let (role, reach) = decide(&planned, read_set.as_deref());
-    if role == Role::Unchanged {
-        // Not built: no key to compute, no cache entry to read.
+    if role == Role::Unchanged || probe {
+        // Not built (now): no key to compute, no cache entry to read.
         return Ok(Prepared {
             planned,
             read_set,
