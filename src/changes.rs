@@ -109,13 +109,8 @@ fn git_z(dir: &Path, args: &[&str]) -> Result<Vec<String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::write;
     use std::fs;
-
-    fn write(root: &Path, rel: &str, text: &str) {
-        let p = root.join(rel);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(p, text).unwrap();
-    }
 
     fn git(dir: &Path, args: &[&str]) {
         let ok = Command::new("git")

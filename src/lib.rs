@@ -30,5 +30,7 @@ pub mod sops;
 pub mod sources;
 pub mod substitute;
 pub mod taint;
+#[cfg(test)]
+mod testing;
 pub mod workspace;
 pub mod yaml;

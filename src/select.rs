@@ -417,9 +417,7 @@ mod tests {
                 "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization",
             ),
         ] {
-            let p = t.path().join(f);
-            fs::create_dir_all(p.parent().unwrap()).unwrap();
-            fs::write(p, text).unwrap();
+            crate::testing::write(t.path(), f, text);
         }
         let sel = Selection::new(
             t.path(),

@@ -423,12 +423,7 @@ pub fn display(path: &Path, root: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn write(root: &Path, rel: &str, text: &str) {
-        let p = root.join(rel);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(p, text).unwrap();
-    }
+    use crate::testing::write;
 
     fn read(dir: &Path) -> Value {
         yaml::parse_one(&fs::read_to_string(dir.join("kustomization.yaml")).unwrap()).unwrap()
