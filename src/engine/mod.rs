@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
-use unbuilt::{recall, revive, unblock_for_vars};
+use unbuilt::{recall, revive, revive_all_once, unblock_for_vars};
 use vars::{VarKey, VarsIndex, index_vars, key, lookup_for, reads_selected_vars};
 
 pub struct EngineOptions {
@@ -190,25 +190,26 @@ pub async fn reconcile(
                         continue;
                     }
                     // An input no file names (a prefix, a variable) may still be made by one.
-                    if !needles.missing.is_empty() && !revived_all {
-                        revived_all = true;
-                        if revive(&mut render, &mut pending, &progress, |_, _| true) {
-                            continue;
-                        }
+                    if !needles.missing.is_empty()
+                        && revive_all_once(&mut revived_all, &mut render, &mut pending, &progress)
+                    {
+                        continue;
                     }
                 }
                 break;
             }
             // An awaited variable may come from a Kustomization changed-only mode left unbuilt.
-            if selection.is_some() && !revived_all {
-                if unblock_for_vars(&mut render, &mut pending, &vars_index, &progress) {
-                    continue;
-                }
-                // A name no file spells out (a prefix, a variable): build every unbuilt one.
-                revived_all = true;
-                if revive(&mut render, &mut pending, &progress, |_, _| true) {
-                    continue;
-                }
+            if selection.is_some()
+                && !revived_all
+                && unblock_for_vars(&mut render, &mut pending, &vars_index, &progress)
+            {
+                continue;
+            }
+            // A name no file spells out (a prefix, a variable): build every unbuilt one.
+            if selection.is_some()
+                && revive_all_once(&mut revived_all, &mut render, &mut pending, &progress)
+            {
+                continue;
             }
             // Quiescence: whatever is still awaited is produced by nobody.
             pending.values_mut().for_each(|p| p.force = true);

@@ -54,6 +54,17 @@ pub(super) fn recall(
     revive(render, pending, progress, |id, _| ids.contains(id));
 }
 
+/// The last resort, once per run: every unbuilt Kustomization is built. Returns whether it
+/// queued anything.
+pub(super) fn revive_all_once(
+    done: &mut bool,
+    render: &mut ClusterRender,
+    pending: &mut BTreeMap<NamespacedName, Pending>,
+    progress: &ProgressBar,
+) -> bool {
+    !std::mem::replace(done, true) && revive(render, pending, progress, |_, _| true)
+}
+
 /// Puts unbuilt Kustomizations that `pick` chooses back in the queue, to be built this time.
 pub(super) fn revive(
     render: &mut ClusterRender,
