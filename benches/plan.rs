@@ -1,7 +1,7 @@
 //! `plan` + checks on a generated 2,000-owner graph: time and peak memory.
 //! `cargo bench --bench plan`; under `cargo test` it runs on 100 owners as a smoke test.
 
-use fluxsim::plan::{check, plan, synthetic_input};
+use fluxsim::plan::{ClusterInput, check, plan, synthetic_input};
 use std::time::Instant;
 
 fn peak_rss_mb() -> f64 {
@@ -18,9 +18,15 @@ fn peak_rss_mb() -> f64 {
 fn main() {
     let bench = std::env::args().any(|a| a == "--bench");
     let n = if bench { 2000 } else { 100 };
-    let input = synthetic_input(n, 7);
-    let objects: usize = input.owners.iter().map(|o| o.objects.len()).sum();
+    let scenario = synthetic_input(n, 7);
+    let objects: usize = scenario.cluster.all().map(|o| o.objects.len()).sum();
     let started = Instant::now();
+    // What a run does after rendering: the graph once, then the plan and the checks on it.
+    let analysis = fluxsim::graph::analyze(&scenario.cluster);
+    let input = ClusterInput {
+        analysis: &analysis,
+        ..scenario.input()
+    };
     let p = plan(&input);
     let planned = started.elapsed();
     let findings = check(&input, &p);

@@ -4,10 +4,10 @@
 //! tree, plus untracked files), which costs a few milliseconds whatever the repository's size.
 //! With two folders (`--path-orig`) both trees are walked and compared byte for byte.
 
+use crate::process::{self, ProcessError};
 use crate::workspace::SourceTree;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 /// Files that differ (added, removed or modified), relative to the top of each side's tree.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -24,7 +24,7 @@ impl ChangedFiles {
 
     /// Files changed between `commit` and the working tree of the repository at `toplevel`
     /// (committed, staged and unstaged changes, and untracked files that are not ignored).
-    pub fn from_git(toplevel: &Path, commit: &str) -> Result<ChangedFiles, String> {
+    pub fn from_git(toplevel: &Path, commit: &str) -> Result<ChangedFiles, GitError> {
         // Two independent questions: ask them at the same time.
         let (tracked, untracked) = std::thread::scope(|s| {
             let tracked = s.spawn(|| {
@@ -35,9 +35,16 @@ impl ChangedFiles {
                 toplevel,
                 &["ls-files", "-z", "--others", "--exclude-standard"],
             );
-            let tracked = tracked
-                .join()
-                .unwrap_or_else(|_| Err("git diff: the thread running it panicked".into()));
+            let tracked = tracked.join().unwrap_or_else(|_| {
+                Err(GitError {
+                    dir: toplevel.to_path_buf(),
+                    source: ProcessError::Failed {
+                        command: "git diff".into(),
+                        status: "a panic".into(),
+                        stderr: String::new(),
+                    },
+                })
+            });
             (tracked, untracked)
         });
         let (tracked, untracked) = (tracked?, untracked?);
@@ -81,23 +88,27 @@ fn same_content(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// A git question about the repository at `dir` that failed.
+#[derive(Debug, thiserror::Error)]
+#[error("in {}: {source}", dir.display())]
+pub struct GitError {
+    pub dir: PathBuf,
+    #[source]
+    pub source: ProcessError,
+}
+
 /// Runs git and splits its NUL-separated output.
-fn git_z(dir: &Path, args: &[&str]) -> Result<Vec<String>, String> {
-    let out = Command::new("git")
+fn git_z(dir: &Path, args: &[&str]) -> Result<Vec<String>, GitError> {
+    let out = process::Command::new("git")
         .arg("-C")
         .arg(dir)
         .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("could not run `git {}`: {e}", args.join(" ")))?;
-    if !out.status.success() {
-        return Err(format!(
-            "`git {}` in {} failed: {}",
-            args.join(" "),
-            dir.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
+        .display_as(format!("git {}", args[0]))
+        .run_blocking()
+        .map_err(|source| GitError {
+            dir: dir.to_path_buf(),
+            source,
+        })?;
     Ok(out
         .stdout
         .split(|b| *b == 0)
@@ -113,7 +124,7 @@ mod tests {
     use std::fs;
 
     fn git(dir: &Path, args: &[&str]) {
-        let ok = Command::new("git")
+        process::Command::new("git")
             .arg("-C")
             .arg(dir)
             .args([
@@ -125,11 +136,8 @@ mod tests {
                 "commit.gpgsign=false",
             ])
             .args(args)
-            .output()
-            .unwrap()
-            .status
-            .success();
-        assert!(ok, "git {args:?}");
+            .run_blocking()
+            .unwrap_or_else(|e| panic!("git {args:?}: {e}"));
     }
 
     fn names(c: &ChangedFiles) -> Vec<String> {

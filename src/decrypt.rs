@@ -28,8 +28,8 @@ pub struct DecryptContext {
 impl DecryptContext {
     /// Loads age identities from `--age-key-file`s, `SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE` and the
     /// sops default key file.
-    pub fn load(files: &[PathBuf]) -> Result<DecryptContext, String> {
-        let keys = Keyring::load(files, &|k| std::env::var(k).ok()).map_err(|e| e.to_string())?;
+    pub fn load(files: &[PathBuf]) -> Result<DecryptContext, SopsError> {
+        let keys = Keyring::load(files, &|k| std::env::var(k).ok())?;
         Ok(DecryptContext { keys })
     }
 }
@@ -171,7 +171,7 @@ pub fn decrypt_object(
         return Ok(result);
     }
     let is_secret = object::kind(obj) == "Secret" && object::api_version(obj) == "v1";
-    let key = object::ObjectKey::of(obj);
+    let key = crate::model::ObjectKey::of(obj);
     if sops::is_encrypted(obj) {
         if !decryption {
             if is_secret {

@@ -5,12 +5,12 @@
 //! otherwise we synthesize the one `flux bootstrap` would create. Everything else — root
 //! Kustomizations in `ks.yaml` or `cluster.yaml`, apps synced directly — follows by building it.
 
-use crate::build::secure_join;
 use crate::flux::{self, Kustomization};
+use crate::model::{FluxFile, OwnerKind};
+use crate::workspace::secure_join;
 use crate::yaml;
 use serde_json::json;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// The name of the Kustomization that syncs `--path` when the repository does not contain it.
 pub const SYNTHETIC_ROOT: &str = "flux-system";
@@ -153,17 +153,54 @@ fn guess_root(path: &Path, found: &[Kustomization]) -> PathBuf {
     top.unwrap_or_else(|| path.to_path_buf())
 }
 
+/// Every Flux Kustomization/HelmRelease document in the YAML files of the source at `root`
+/// (what the orphan check compares the cluster with).
+pub fn flux_files(root: &Path) -> Vec<FluxFile> {
+    let Ok(tree) = crate::workspace::SourceTree::scan(root) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for f in &tree.files {
+        let is_yaml = f.extension().is_some_and(|e| e == "yaml" || e == "yml");
+        if !is_yaml {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(root.join(f)) else {
+            continue;
+        };
+        if !text.contains("toolkit.fluxcd.io") {
+            continue;
+        }
+        let Ok(docs) = yaml::parse_documents(&text) else {
+            continue;
+        };
+        for d in docs {
+            let kind = if flux::is_kustomization(&d) {
+                OwnerKind::Kustomization
+            } else if flux::is_helmrelease(&d) {
+                OwnerKind::HelmRelease
+            } else {
+                continue;
+            };
+            out.push(FluxFile {
+                path: f.to_string_lossy().to_string(),
+                kind,
+                namespace: crate::object::namespace(&d).map(str::to_string),
+                name: crate::object::name(&d).to_string(),
+            });
+        }
+    }
+    out
+}
+
 /// The canonical git top level of the repository holding `path`, if any.
 pub fn git_toplevel(path: &Path) -> Option<PathBuf> {
-    let out = Command::new("git")
+    let out = crate::process::Command::new("git")
         .arg("-C")
         .arg(path)
         .args(["rev-parse", "--show-toplevel"])
-        .output()
+        .run_blocking()
         .ok()?;
-    if !out.status.success() {
-        return None;
-    }
     let s = String::from_utf8(out.stdout).ok()?;
     PathBuf::from(s.trim()).canonicalize().ok()
 }

@@ -1,36 +1,80 @@
 //! fluxsim: simulate Flux v2 reconciliation locally.
 //!
-//! The pipeline, one module per step: [`discover`] the root → resolve [`sources`] → [`build`]
-//! each Kustomization (with [`kustomize`], [`decrypt`], [`postbuild`] substitution) under the
-//! [`engine`] → order and check with [`graph`] → write a [`snapshot`] / [`report`], with
-//! [`redact`] keeping secrets out. [`pipeline::run`] runs it all.
+//! A pipeline of small modules; [`pipeline::run`] runs it all and returns a [`pipeline::Run`]
+//! whose [`model::Cluster`] every report reads.
+//!
+//! # Layers
+//!
+//! Modules are listed bottom-up. A module may use the modules in its own layer and in the layers
+//! above it in this list (that is, below it in the pipeline), never one listed after it. The CLI
+//! (`src/cli`, in the binary) sits on top of everything and is the only code that prints.
+//!
+//! 1. Foundations, knowing nothing of Flux's flow:
+//!    - [`yaml`]: YAML text in and out, with Go tooling's semantics.
+//!    - [`object`]: accessors on untyped Kubernetes objects.
+//!    - [`model`]: the one model of the cluster: object and owner identities, typed Flux views
+//!      ([`model::flux`]), outcomes, diagnostics, owner records.
+//!    - [`reporter`]: the events stages emit while they run.
+//!    - [`process`]: the only place programs are started.
+//!    - [`testing`]: helpers for unit tests.
+//! 2. Leaves, each one job over its inputs:
+//!    - [`sops`]: SOPS decryption with age keys; knows nothing about Flux.
+//!    - [`substitute`]: postBuild `${VAR}` substitution, Flux's envsubst.
+//!    - [`taint`]: marks where secret values landed; [`redact`]: turns them into tokens.
+//!    - [`cache`]: the persistent, content-addressed store and the read sets keys are made of.
+//!    - [`workspace`]: a source artifact's file list and private copies of it.
+//!    - [`changes`]: which files changed between two trees.
+//!    - [`kustomize`]: the generated kustomization and the kustomize program.
+//!    - [`helm`]: charts, values and `helm template`, as helm-controller renders a release.
+//! 3. Steps of one owner:
+//!    - [`sources`]: which folder stands for which Flux source.
+//!    - [`discover`]: the repository root and the root Kustomization for `--path`.
+//!    - [`decrypt`], [`postbuild`]: the decryption and substitution stages of a build.
+//!    - [`select`]: changed-only mode's decision for one owner.
+//!    - [`build`]: one Flux Kustomization, as kustomize-controller builds it.
+//! 4. The whole cluster:
+//!    - [`engine`]: every Kustomization, in parallel, as their inputs appear.
+//!    - [`releases`]: every HelmRelease the Kustomizations produced.
+//!    - [`graph`]: the owner graph, cycles, missing dependencies, verdicts and order.
+//!    - [`pipeline`]: the whole run.
+//! 5. Views of a finished run (none of them prints; they return text or data):
+//!    - [`plan`]: bootstrap waves, critical path, checks and the validation report.
+//!    - [`snapshot`]: the rendered cluster as files.
+//!    - [`diff`]: two runs compared.
+//!    - [`report`]: tables, rows and the end-of-run summary.
 
-pub mod build;
-pub mod cache;
-pub mod changes;
-pub mod decrypt;
-pub mod diff;
-pub mod discover;
-pub mod engine;
-pub mod flux;
-pub mod graph;
-pub mod helm;
-pub mod kustomize;
+pub mod model;
 pub mod object;
-pub mod pipeline;
-pub mod plan;
-pub mod planning;
-pub mod postbuild;
-pub mod redact;
-pub mod releases;
-pub mod report;
-pub mod select;
-pub mod snapshot;
-pub mod sops;
-pub mod sources;
-pub mod substitute;
-pub mod taint;
+pub mod yaml;
+pub use model::flux;
+pub mod process;
+pub mod reporter;
 #[cfg(test)]
 mod testing;
+
+pub mod cache;
+pub mod changes;
+pub mod helm;
+pub mod kustomize;
+pub mod redact;
+pub mod sops;
+pub mod substitute;
+pub mod taint;
 pub mod workspace;
-pub mod yaml;
+
+pub mod build;
+pub mod decrypt;
+pub mod discover;
+pub mod postbuild;
+pub mod select;
+pub mod sources;
+
+pub mod engine;
+pub mod graph;
+pub mod pipeline;
+pub mod releases;
+
+pub mod diff;
+pub mod plan;
+pub mod report;
+pub mod snapshot;

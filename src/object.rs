@@ -1,52 +1,10 @@
 //! Kubernetes objects as `serde_json::Value`, and the identity we key them by.
 //!
 //! Objects stay untyped between pipeline stages (kustomize output is arbitrary); this module gives
-//! the few typed views every stage needs: apiVersion/kind/name/namespace and a stable identity.
+//! the accessors every stage needs (apiVersion, kind, name, namespace, labels). Their identity is
+//! [`crate::model::ObjectKey`].
 
-use serde::Serialize;
 use serde_json::Value;
-use std::fmt;
-
-/// The identity of an object in the cluster: group, kind, namespace and name (version excluded, as
-/// the API server stores one object for all versions of a kind).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct ObjectKey {
-    pub group: String,
-    pub kind: String,
-    pub namespace: String,
-    pub name: String,
-}
-
-impl ObjectKey {
-    pub fn of(obj: &Value) -> ObjectKey {
-        ObjectKey {
-            group: group_of(api_version(obj)).to_string(),
-            kind: kind(obj).to_string(),
-            namespace: namespace(obj).unwrap_or_default().to_string(),
-            name: name(obj).to_string(),
-        }
-    }
-
-    pub fn new(group: &str, kind: &str, namespace: &str, name: &str) -> ObjectKey {
-        ObjectKey {
-            group: group.to_string(),
-            kind: kind.to_string(),
-            namespace: namespace.to_string(),
-            name: name.to_string(),
-        }
-    }
-}
-
-impl fmt::Display for ObjectKey {
-    /// `Kind/namespace/name` (or `Kind/name` when cluster-scoped), as Flux prints objects.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.namespace.is_empty() {
-            write!(f, "{}/{}", self.kind, self.name)
-        } else {
-            write!(f, "{}/{}/{}", self.kind, self.namespace, self.name)
-        }
-    }
-}
 
 pub fn api_version(obj: &Value) -> &str {
     obj.get("apiVersion").and_then(Value::as_str).unwrap_or("")
@@ -136,15 +94,11 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn identity_and_display() {
+    fn flux_resource_ids() {
         let o = json!({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"a","namespace":"n"}});
-        let k = ObjectKey::of(&o);
-        assert_eq!(k.group, "apps");
-        assert_eq!(k.to_string(), "Deployment/n/a");
         assert_eq!(flux_resource_id(&o), "Deployment.v1.apps/a");
         let s = json!({"apiVersion":"v1","kind":"Secret","metadata":{"name":"db"}});
         assert_eq!(flux_resource_id(&s), "Secret.v1.[noGrp]/db");
-        assert_eq!(ObjectKey::of(&s).to_string(), "Secret/db");
     }
 
     #[test]

@@ -1,22 +1,24 @@
-//! The whole run, as a library call: discover → sources → reconcile → analyze.
-//! The CLI, the tests and the benchmarks all go through here.
+//! The whole run, as a library call: discover → sources → reconcile Kustomizations → render
+//! HelmReleases → analyse the graph → verdicts. The CLI, the tests and the benchmarks all go
+//! through here.
 
 use crate::build::BuildContext;
 use crate::decrypt::DecryptContext;
 use crate::discover::{self, Discovery};
-use crate::engine::{self, ClusterRender, EngineOptions};
-use crate::flux::NamespacedName;
-use crate::graph::Status;
+use crate::engine::{self, ChangedOnly};
 use crate::graph::{self, Analysis};
 use crate::helm::{HelmOptions, Renderer};
 use crate::kustomize::KustomizeCommand;
+use crate::model::{Cluster, NamespacedName, Outcome, OwnerId, OwnerKind, Severity};
 use crate::redact::Redactor;
-use crate::releases::{self, HrNode};
-use crate::select::{Role, Selection};
+use crate::releases::{self, ReleaseStage, Renderers};
+use crate::reporter::Reporter;
+use crate::select::Selection;
 use crate::sources::{SourceKey, Sources};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Settings of a run, resolved from flags and environment by the CLI.
 #[derive(Clone, Debug)]
@@ -24,20 +26,23 @@ pub struct RunOptions {
     pub path: PathBuf,
     pub repo_root: Option<PathBuf>,
     pub sources: HashMap<(String, String), PathBuf>,
-    pub kustomize: Option<String>,
+    /// `--kustomize CMD`, already split into words.
+    pub kustomize: Option<Vec<String>>,
     pub jobs: usize,
     pub strict_substitution: bool,
-    pub progress: bool,
     pub cache_dir: PathBuf,
     pub age_key_files: Vec<PathBuf>,
-    pub helm: Option<String>,
+    /// `--helm CMD`, already split into words.
+    pub helm: Option<Vec<String>>,
     pub offline: bool,
-    /// Do not read or write the persistent build caches.
+    /// Neither read nor write the persistent caches.
     pub no_cache: bool,
     pub kube_version: Option<String>,
     pub api_versions: Vec<String>,
     /// Fixed key for redaction tokens (default: a random key kept in `cache_dir`).
     pub redaction_key: Option<String>,
+    /// Leave secret values in messages (`--show-secrets`); objects are revealed by the views.
+    pub show_secrets: bool,
     /// Changed-only mode: render what these changes can affect, plus its ancestors.
     pub selection: Option<Arc<Selection>>,
 }
@@ -45,201 +50,209 @@ pub struct RunOptions {
 /// Problems that stop a run before anything is built (exit status 2).
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
-    #[error("{0}")]
+    #[error(transparent)]
     Discover(#[from] discover::DiscoverError),
-    #[error("{0}")]
+    #[error(transparent)]
     Kustomize(#[from] crate::kustomize::KustomizeError),
-    #[error("{0}")]
-    Keys(String),
+    #[error(transparent)]
+    Keys(#[from] crate::sops::SopsError),
 }
 
+/// A finished run: the rendered cluster with its verdicts, and what reports need besides.
 pub struct Run {
     pub discovery: Discovery,
-    pub render: ClusterRender,
+    pub cluster: Cluster,
     pub analysis: Analysis,
-    pub releases: BTreeMap<NamespacedName, HrNode>,
-    pub release_status: BTreeMap<NamespacedName, Status>,
     pub redactor: Redactor,
     /// Changed-only mode's account of what it left out.
-    pub changed_only: Option<ChangedOnly>,
+    pub changed_only: Option<ChangedOnlySummary>,
+    pub wall_time: Duration,
+    /// Summed time of the kustomize subprocesses.
+    pub kustomize_time: Duration,
 }
 
 /// What changed-only mode selected and left out.
 #[derive(Debug, Default)]
-pub struct ChangedOnly {
+pub struct ChangedOnlySummary {
     /// The changed files, relative to the top of the repository.
-    pub changed: BTreeSet<std::path::PathBuf>,
+    pub changed: BTreeSet<PathBuf>,
     /// A change selected every owner (ignore rules, a chart folder).
     pub everything: bool,
     /// Owners the changes can affect (before ancestors are added).
     pub selected_ks: BTreeSet<NamespacedName>,
     pub selected_hr: BTreeSet<NamespacedName>,
-    /// Kustomizations left out of the report; those that were built keep their output.
-    pub hidden: BTreeMap<NamespacedName, crate::engine::KsNode>,
 }
 
 impl Run {
-    /// Kustomizations that exist in the repository (the synthetic sync of `--path` excluded).
-    pub fn real_kustomizations(&self) -> impl Iterator<Item = &crate::engine::KsNode> {
-        self.render.kustomizations.values().filter(|n| !n.synthetic)
-    }
-
+    /// Whether anything failed: an owner, or the run itself (a Kustomization produced twice).
     pub fn has_failures(&self) -> bool {
-        self.analysis.status.values().any(|s| s.is_failure())
-            || self.release_status.values().any(|s| s.is_failure())
-            || !self.render.problems.is_empty()
+        self.cluster.all().any(|r| r.outcome.is_failure())
+            || self
+                .cluster
+                .diagnostics
+                .iter()
+                .any(|d| d.severity == Severity::Error)
     }
 }
 
-pub async fn run(opts: &RunOptions) -> Result<Run, SetupError> {
+pub async fn run(opts: &RunOptions, reporter: Arc<dyn Reporter>) -> Result<Run, SetupError> {
     let started = std::time::Instant::now();
     let discovery = discover::discover(&opts.path, opts.repo_root.as_deref())?;
     let kustomize = KustomizeCommand::resolve(opts.kustomize.as_deref())?;
-    let kustomize_identity = kustomize.identity();
-    let decrypt = DecryptContext::load(&opts.age_key_files).map_err(SetupError::Keys)?;
-    let bootstrap = SourceKey::of(&discovery.root.source());
+    let decrypt = DecryptContext::load(&opts.age_key_files)?;
     let sources = Arc::new(Sources::new(
-        bootstrap,
+        SourceKey::of(&discovery.root.source()),
         discovery.repo_root.clone(),
         opts.sources.clone(),
     ));
-    let scratch = opts.cache_dir.join("tmp");
-    let scratch = std::fs::create_dir_all(&scratch).ok().map(|_| scratch);
-    let helm_options = HelmOptions {
-        helm: helm_command(opts.helm.as_deref()),
-        kustomize: std::iter::once(kustomize.program.display().to_string())
-            .chain(kustomize.args.iter().cloned())
-            .collect(),
+    let slots = Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1)));
+    let renderers = renderers(opts, &kustomize);
+    let ctx = Arc::new(BuildContext::new(opts, kustomize, decrypt, slots.clone()));
+    let reconciled = engine::reconcile(
+        &discovery,
+        sources.clone(),
+        ctx,
+        opts.selection.clone(),
+        reporter.clone(),
+    )
+    .await;
+    let changed = reconciled.changed_only;
+    let stage = ReleaseStage {
+        sources,
+        renderers,
+        slots,
+        reporter,
+    };
+    let releases = releases::render_all(&reconciled.owners, changed.as_ref(), &stage).await;
+    let mut cluster = Cluster {
+        owners: reconciled.owners,
+        hidden: Default::default(),
+        diagnostics: reconciled.diagnostics,
+    };
+    cluster.owners.extend(releases);
+    let redactor = redactor(opts, &mut cluster);
+    if !opts.show_secrets {
+        scrub_messages(&mut cluster, &redactor);
+    }
+    let analysis = graph::analyze(&cluster);
+    for (id, outcome) in graph::verdicts(&cluster, &analysis) {
+        if let Some(r) = cluster.owners.get_mut(&id) {
+            r.outcome = outcome;
+        }
+    }
+    let changed_only = changed.map(|c| hide_unaffected(&c, &mut cluster));
+    Ok(Run {
+        discovery,
+        cluster,
+        analysis,
+        redactor,
+        changed_only,
+        wall_time: started.elapsed(),
+        kustomize_time: reconciled.kustomize_time,
+    })
+}
+
+/// The helm renderers, or None when there is no helm program (every release then says so).
+fn renderers(opts: &RunOptions, kustomize: &KustomizeCommand) -> Option<Arc<Renderers>> {
+    let helm = helm_command(opts.helm.as_deref());
+    if helm.is_empty() {
+        return None;
+    }
+    let online = HelmOptions {
+        helm,
+        kustomize: kustomize.words(),
         cache_dir: opts.cache_dir.join("helm"),
         offline: opts.offline,
         kube_version: opts.kube_version.clone(),
         api_versions: opts.api_versions.clone(),
     };
-    let slots = Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1)));
-    let ctx = Arc::new(BuildContext {
-        kustomize,
-        strict_substitution: opts.strict_substitution,
-        decrypt: Arc::new(decrypt),
-        scratch,
-        subprocess_slots: slots.clone(),
-        cache: if opts.no_cache {
-            None
-        } else {
-            crate::cache::Store::open(&opts.cache_dir)
-                .ok()
-                .map(Arc::new)
-        },
-        kustomize_identity,
-    });
-    let engine_opts = EngineOptions {
-        progress: opts.progress,
-        selection: opts.selection.clone(),
+    let offline = HelmOptions {
+        offline: true,
+        ..online.clone()
     };
-    let render = engine::reconcile(&discovery, sources.clone(), ctx, &engine_opts).await;
-    let analysis = graph::analyze(&render);
-    let renderers = if helm_options.helm.is_empty() {
-        None
-    } else {
-        let offline = HelmOptions {
-            offline: true,
-            ..helm_options.clone()
-        };
-        match (Renderer::new(helm_options), Renderer::new(offline)) {
-            (Ok(online), Ok(offline)) => Some(Arc::new(releases::Renderers {
-                online: Arc::new(online),
-                offline: Arc::new(offline),
-            })),
-            _ => None,
-        }
-    };
-    let selection = opts.selection.as_deref();
-    let releases =
-        releases::render_all(&render, sources, renderers, slots, opts.progress, selection).await;
-    let release_status = graph::analyze_releases(&releases);
-    let mut render = render;
-    render.wall_time = started.elapsed();
+    match (Renderer::new(online), Renderer::new(offline)) {
+        (Ok(online), Ok(offline)) => Some(Arc::new(Renderers {
+            online: Arc::new(online),
+            offline: Arc::new(offline),
+        })),
+        _ => None,
+    }
+}
+
+/// The run's redactor, with every secret value the owners handled registered. Values a release
+/// read from Secrets or from marked fields: only the registered secret values inside them are
+/// hidden, so `echo.example.com` shows as `echo.<secret:…>`.
+fn redactor(opts: &RunOptions, cluster: &mut Cluster) -> Redactor {
     let mut redactor = match &opts.redaction_key {
         Some(k) => Redactor::new(k.as_bytes().to_vec()),
         None => Redactor::with_key_in(&opts.cache_dir),
     };
-    for node in render.kustomizations.values() {
-        if let Some(out) = node.outcome.output() {
-            redactor.add_values(out.vars.secret_values.iter().cloned());
-            redactor.add_values(out.decrypted_values.iter().cloned());
+    for r in cluster.kustomizations() {
+        redactor.add_values(r.secrets.iter().cloned());
+    }
+    for r in cluster.owners.values_mut() {
+        if r.id.kind == OwnerKind::HelmRelease {
+            r.secrets = redactor.refine(&r.secrets);
         }
     }
-    // Values a release read from Secrets or from marked fields: only the registered secret
-    // values inside them are hidden, so `echo.example.com` shows as `echo.<secret:…>`.
-    let mut releases = releases;
-    for hr in releases.values_mut() {
-        hr.secret_values = redactor.refine(&hr.secret_values);
+    for r in cluster.releases() {
+        redactor.add_values(r.secrets.iter().cloned());
     }
-    for hr in releases.values() {
-        redactor.add_values(hr.secret_values.iter().cloned());
+    redactor
+}
+
+/// Every message the run recorded (verdicts, diagnostics) with the secret values it may quote
+/// (a chart's `fail` message, a kustomize error citing a decrypted file) replaced by tokens, so
+/// no view can print them.
+fn scrub_messages(cluster: &mut Cluster, redactor: &Redactor) {
+    for r in cluster.owners.values_mut() {
+        match &mut r.outcome {
+            Outcome::Failed(f) => f.message = redactor.scrub_text(&f.message),
+            Outcome::Blocked(b) => b.message = redactor.scrub_text(&b.message),
+            Outcome::Skipped(s) => s.message = redactor.scrub_text(&s.message),
+            _ => {}
+        }
+        for d in &mut r.diagnostics {
+            d.message = redactor.scrub_text(&d.message);
+        }
     }
-    let changed_only = selection.map(|sel| hide_unaffected(sel, &mut render, &releases));
-    Ok(Run {
-        discovery,
-        render,
-        analysis,
-        releases,
-        release_status,
-        redactor,
-        changed_only,
-    })
+    for d in &mut cluster.diagnostics {
+        d.message = redactor.scrub_text(&d.message);
+    }
 }
 
 /// Moves the Kustomizations that are neither selected nor ancestors of a selected owner out of
-/// the render: the report shows what the changes can affect and how it is reached.
-fn hide_unaffected(
-    sel: &Selection,
-    render: &mut ClusterRender,
-    releases: &BTreeMap<NamespacedName, HrNode>,
-) -> ChangedOnly {
-    let selected_ks: BTreeSet<NamespacedName> = render
-        .kustomizations
-        .iter()
-        .filter(|(_, n)| n.role == Role::Selected)
-        .map(|(id, _)| id.clone())
+/// the report: it shows what the changes can affect and how it is reached.
+fn hide_unaffected(changed: &ChangedOnly, cluster: &mut Cluster) -> ChangedOnlySummary {
+    let releases: Vec<OwnerId> = cluster.releases().map(|r| r.id.clone()).collect();
+    let parents: Vec<OwnerId> = cluster
+        .releases()
+        .filter_map(|r| r.parent.clone())
         .collect();
-    let mut shown = BTreeSet::new();
-    let starts = selected_ks
+    let hidden = changed.unaffected(&cluster.owners, parents.into_iter());
+    let selected_ks = changed
+        .selected_kustomizations(&cluster.owners)
         .iter()
-        .chain(releases.values().map(|hr| &hr.parent));
-    for start in starts {
-        let mut at = Some(start.clone());
-        while let Some(id) = at {
-            if !shown.insert(id.clone()) {
-                break;
-            }
-            at = render
-                .kustomizations
-                .get(&id)
-                .and_then(|n| n.parent.clone());
+        .map(OwnerId::name)
+        .collect();
+    for id in hidden {
+        if let Some(r) = cluster.owners.remove(&id) {
+            cluster.hidden.insert(id, r);
         }
     }
-    let ids: Vec<NamespacedName> = render.kustomizations.keys().cloned().collect();
-    let mut hidden = BTreeMap::new();
-    for id in ids {
-        if !shown.contains(&id)
-            && let Some(node) = render.kustomizations.remove(&id)
-        {
-            hidden.insert(id, node);
-        }
-    }
-    ChangedOnly {
+    let sel = &changed.selection;
+    ChangedOnlySummary {
         changed: sel.changed().files.clone(),
         everything: sel.everything,
         selected_ks,
-        selected_hr: releases.keys().cloned().collect(),
-        hidden,
+        selected_hr: releases.iter().map(OwnerId::name).collect(),
     }
 }
 
-/// `--helm CMD` (split on whitespace), else `helm` on PATH; empty when there is none.
-fn helm_command(explicit: Option<&str>) -> Vec<String> {
+/// `--helm CMD`, else `helm` on PATH; empty when there is none.
+fn helm_command(explicit: Option<&[String]>) -> Vec<String> {
     match explicit {
-        Some(cmd) => cmd.split_whitespace().map(str::to_string).collect(),
+        Some(cmd) => cmd.to_vec(),
         None => which::which("helm")
             .map(|p| vec![p.display().to_string()])
             .unwrap_or_default(),

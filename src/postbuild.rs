@@ -2,9 +2,9 @@
 //! record which variables were defined and used (for the plan checks and secret redaction).
 
 use crate::flux::Kustomization;
+use crate::model::{VarOrigin, VarsSeen};
 use crate::substitute::{self, PostBuild, RefKind, Variables};
 use indexmap::IndexMap;
-use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
@@ -13,21 +13,10 @@ use std::sync::Arc;
 /// Finds a `substituteFrom` object in the Kustomization's namespace.
 pub type VarLookup = Arc<dyn Fn(&RefKind, &str) -> Option<Value> + Send + Sync>;
 
-/// Where a variable's value came from, without the value.
-#[derive(Clone, Debug, Serialize)]
-pub struct VarOrigin {
-    pub source: String,
-    pub digest: String,
-}
-
-/// What substitution saw: variables available, variables referenced, and secret values used.
+/// What substitution saw (variables available and referenced), and secret values used.
 #[derive(Clone, Debug, Default)]
 pub struct VarsReport {
-    pub substituted: bool,
-    pub defined: IndexMap<String, VarOrigin>,
-    pub used: BTreeSet<String>,
-    /// Variables referenced as a plain `${VAR}` somewhere (no default): undefined ones fail.
-    pub used_bare: BTreeSet<String>,
+    pub seen: VarsSeen,
     /// Plain values of variables that came from Secrets (kept for redaction, never printed).
     pub secret_values: Vec<String>,
     /// Things fluxsim could not know offline, reported on the Kustomization.
@@ -109,25 +98,27 @@ pub fn substitute_all(
     }
     let mut report = VarsReport {
         warnings,
-        defined: origins(&pb, &vars, lookup, &ks.id.namespace),
+        seen: VarsSeen {
+            defined: origins(&pb, &vars, lookup, &ks.id.namespace),
+            ..Default::default()
+        },
         secret_values: vars
             .values()
             .filter(|v| v.from_secret && !v.value.is_empty())
             .map(|v| v.value.clone())
             .collect(),
-        ..Default::default()
     };
     for obj in objects
         .iter()
         .filter(|o| !substitute::is_substitution_disabled(o))
     {
-        collect(obj, &mut report.used, false);
-        collect(obj, &mut report.used_bare, true);
+        collect(obj, &mut report.seen.used, false);
+        collect(obj, &mut report.seen.used_bare, true);
     }
     if !substitute::should_substitute(&pb, &vars) {
         return Ok(report);
     }
-    report.substituted = true;
+    report.seen.substituted = true;
     for obj in objects.iter_mut() {
         let mut done =
             substitute::substitute_object(obj, &vars, strict).map_err(|e| e.to_string())?;

@@ -18,11 +18,17 @@ use std::path::Path;
 /// ones only when they are the whole string (replacing `"1"` inside every string would be noise).
 const MIN_SUBSTRING_LEN: usize = 4;
 
+/// In free text (messages, logs), values shorter than this are replaced only where they stand
+/// as a whole word: a short secret must not turn every `apps` in a message into a token.
+const MIN_FREE_TEXT_LEN: usize = 8;
+
 #[derive(Clone)]
 pub struct Redactor {
     key: Vec<u8>,
     /// Longest first, so that a value containing another is replaced whole.
     values: Vec<String>,
+    /// Matcher over `values` for free text, built on first use.
+    text_matcher: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>>,
 }
 
 impl Redactor {
@@ -30,7 +36,44 @@ impl Redactor {
         Redactor {
             key,
             values: Vec::new(),
+            text_matcher: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Replaces the registered secret values in free text (a message, a log line) by their
+    /// tokens.
+    pub fn scrub_text(&self, text: &str) -> String {
+        let matcher = self.text_matcher.get_or_init(|| {
+            let patterns: Vec<&str> = self
+                .values
+                .iter()
+                .filter(|v| v.len() >= MIN_SUBSTRING_LEN)
+                .map(String::as_str)
+                .collect();
+            aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                .build(patterns)
+                .ok()
+        });
+        let Some(matcher) = matcher else {
+            return text.to_string();
+        };
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for m in matcher.find_iter(text) {
+            let value = &text[m.start()..m.end()];
+            let word = |i: Option<char>| i.is_none_or(|c| !c.is_alphanumeric());
+            let whole =
+                word(text[..m.start()].chars().next_back()) && word(text[m.end()..].chars().next());
+            if value.len() < MIN_FREE_TEXT_LEN && !whole {
+                continue;
+            }
+            out.push_str(&text[at..m.start()]);
+            out.push_str(&self.token(value.as_bytes()));
+            at = m.end();
+        }
+        out.push_str(&text[at..]);
+        out
     }
 
     /// Loads the key from `dir/redaction.key`, creating it when missing. Falls back to a key that
@@ -61,6 +104,7 @@ impl Redactor {
 
     /// Registers plain values that must not appear anywhere.
     pub fn add_values<I: IntoIterator<Item = String>>(&mut self, values: I) {
+        self.text_matcher = std::sync::OnceLock::new();
         let mut all: BTreeSet<String> = self.values.drain(..).collect();
         all.extend(values.into_iter().filter(|v| !v.is_empty()));
         self.values = all.into_iter().collect();
@@ -227,6 +271,19 @@ mod tests {
         // Unmarked fields are left alone, and the marks are gone.
         assert_eq!(cm["data"]["other"], "hunter2 elsewhere");
         assert!(cm["metadata"].get("annotations").is_none());
+    }
+
+    #[test]
+    fn free_text_is_scrubbed() {
+        let mut r = Redactor::new(b"k".repeat(32));
+        r.add_values(["hunter2".to_string(), "correct-horse-battery".to_string()]);
+        let t = r.scrub_text("auth failed for hunter2; key correct-horse-battery!; hunter22");
+        assert!(
+            !t.contains("hunter2;") && !t.contains("correct-horse"),
+            "{t}"
+        );
+        // A short value inside a longer word is left alone.
+        assert!(t.ends_with("hunter22"), "{t}");
     }
 
     #[test]

@@ -2,11 +2,16 @@
 //! [`crate::helm::Renderer`] against a read-only view of everything the Kustomizations rendered
 //! (chart sources, valuesFrom ConfigMaps and Secrets), in parallel under the subprocess limit.
 
-use crate::engine::ClusterRender;
-use crate::flux::{self, NamespacedName, SourceRef};
+use crate::engine::ChangedOnly;
+use crate::flux::{self, SourceRef};
 use crate::helm::{self, ChartRequest, ClusterView, HelmError, RenderedRelease, Renderer};
-use crate::object::{self, ObjectKey};
-use crate::select::{self, Role, Selection};
+use crate::model::{
+    ChartInfo, Diagnostic, FailureReason, NamespacedName, ObjectKey, Outcome, OwnerId, OwnerRecord,
+    RenderedObject, SkipReason,
+};
+use crate::object;
+use crate::reporter::{Event, Reporter, Stage};
+use crate::select::{self, Role};
 use crate::sources::Sources;
 use base64::Engine;
 use serde_json::Value;
@@ -16,40 +21,6 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-/// One HelmRelease and what became of it.
-#[derive(Debug)]
-pub struct HrNode {
-    pub id: NamespacedName,
-    pub object: Value,
-    /// The Kustomization whose output contains it.
-    pub parent: NamespacedName,
-    pub file: Option<String>,
-    /// Which chart and version it asks for (known even when the chart is not available).
-    pub chart: String,
-    pub outcome: HrOutcome,
-    /// Values read from Secrets through valuesFrom (for redaction, never printed).
-    pub secret_values: Vec<String>,
-    /// What could not be known offline.
-    pub warnings: Vec<String>,
-}
-
-#[derive(Debug)]
-pub enum HrOutcome {
-    Rendered(Box<RenderedRelease>),
-    /// The chart cannot be had offline (not cached, or the source is not mapped).
-    Unavailable(String),
-    Failed(String),
-}
-
-impl HrOutcome {
-    pub fn objects(&self) -> &[Value] {
-        match self {
-            HrOutcome::Rendered(r) => &r.objects,
-            _ => &[],
-        }
-    }
-}
-
 /// What the Kustomizations rendered that HelmReleases read (sources, ConfigMaps, Secrets), by
 /// kind/namespace/name, plus mapped source folders.
 pub struct RenderedView {
@@ -58,24 +29,17 @@ pub struct RenderedView {
 }
 
 impl RenderedView {
-    pub fn new(render: &ClusterRender, sources: Arc<Sources>) -> RenderedView {
+    pub fn new<'a>(owners: impl Iterator<Item = &'a OwnerRecord>, sources: Arc<Sources>) -> Self {
         let mut objects = HashMap::new();
-        for node in render.kustomizations.values() {
-            for obj in node
-                .outcome
-                .output()
-                .map(|o| o.objects.as_slice())
-                .unwrap_or_default()
-            {
-                // HelmReleases only read sources, ConfigMaps and Secrets by name.
-                if !select::is_shared_kind(object::kind(obj)) {
-                    continue;
-                }
-                let k = ObjectKey::of(obj);
-                objects
-                    .entry((k.kind, k.namespace, k.name))
-                    .or_insert_with(|| obj.clone());
+        for obj in owners.flat_map(OwnerRecord::values) {
+            // HelmReleases only read sources, ConfigMaps and Secrets by name.
+            if !select::is_shared_kind(object::kind(obj)) {
+                continue;
             }
+            let k = ObjectKey::of(obj);
+            objects
+                .entry((k.kind, k.namespace, k.name))
+                .or_insert_with(|| obj.clone());
         }
         RenderedView { objects, sources }
     }
@@ -106,115 +70,175 @@ pub struct Renderers {
     pub offline: Arc<Renderer>,
 }
 
-/// Renders every HelmRelease of the rendered Kustomizations (in changed-only mode, the
-/// selected ones: see [`crate::select`]).
-pub async fn render_all(
-    render: &ClusterRender,
-    sources: Arc<Sources>,
-    renderers: Option<Arc<Renderers>>,
-    slots: Arc<Semaphore>,
-    show_progress: bool,
-    selection: Option<&Selection>,
-) -> BTreeMap<NamespacedName, HrNode> {
-    let mut nodes = BTreeMap::new();
-    let selected_made: HashSet<select::ObjRef> = crate::engine::outputs(render)
-        .filter(|(role, _)| *role == Role::Selected)
-        .flat_map(|(_, objects)| select::shared_objects(objects))
-        .collect();
-    let wanted = |obj: &Value, role: Role| {
-        flux::is_helmrelease(obj)
-            && selection.is_none_or(|sel| select::hr_selected(sel, obj, role, &selected_made))
-    };
-    // The view copies every rendered object: not worth it when nothing is to be rendered.
-    if !crate::engine::outputs(render)
-        .any(|(role, objects)| objects.iter().any(|o| wanted(o, role)))
-    {
-        return nodes;
-    }
-    let bar = crate::engine::progress(show_progress, "rendering {pos}/{len} HelmReleases");
-    let view = Arc::new(RenderedView::new(render, sources));
-    let unreachable: Arc<Mutex<HashSet<String>>> = Arc::default();
-    let mut tasks: JoinSet<(NamespacedName, HrOutcome)> = JoinSet::new();
-    for (ks_id, ks) in &render.kustomizations {
-        let Some(out) = ks.outcome.output() else {
-            continue;
-        };
-        for (obj, file) in out.objects.iter().zip(&out.files) {
-            if !wanted(obj, ks.role) {
-                continue;
-            }
-            let id = NamespacedName::of(obj);
-            if nodes.contains_key(&id) {
-                continue; // a duplicate object; the graph reports it
-            }
-            let (obj, warnings) = tolerate_missing_values(obj, view.as_ref());
-            let obj = &obj;
-            let request = helm::resolve_source(obj, view.as_ref());
-            let chart = describe(&request);
-            let host = request.as_ref().map(host_of).unwrap_or_default();
-            let mut secret_values = values_from_secrets(obj, view.as_ref());
-            secret_values.extend(crate::taint::marked_values(obj));
-            nodes.insert(
-                id.clone(),
-                HrNode {
-                    id: id.clone(),
-                    object: obj.clone(),
-                    parent: ks_id.clone(),
-                    file: file.clone(),
-                    chart,
-                    outcome: HrOutcome::Failed(String::new()),
-                    secret_values,
-                    warnings,
-                },
-            );
-            let (hr, view, slots, renderers, unreachable) = (
-                obj.clone(),
-                view.clone(),
-                slots.clone(),
-                renderers.clone(),
-                unreachable.clone(),
-            );
-            tasks.spawn(async move {
-                let outcome = match (request, renderers) {
-                    (Err(e), _) => classify(e),
-                    (Ok(_), None) => HrOutcome::Failed(
-                        "no helm program found: install helm or pass --helm CMD".into(),
-                    ),
-                    (Ok(_), Some(r)) => match slots.acquire().await {
-                        Ok(_slot) => {
-                            let known_down = lock(&unreachable).contains(&host);
-                            let renderer = if known_down { &r.offline } else { &r.online };
-                            match renderer.render(&hr, view.as_ref()).await {
-                                Ok(rel) => HrOutcome::Rendered(Box::new(rel)),
-                                Err(e) => {
-                                    if matches!(e, HelmError::Fetch { .. }) && !host.is_empty() {
-                                        lock(&unreachable).insert(host.clone());
-                                    }
-                                    classify(e)
-                                }
-                            }
-                        }
-                        Err(_) => HrOutcome::Failed("cancelled".into()),
-                    },
-                };
-                (id, outcome)
-            });
-        }
-    }
-    bar.set_length(nodes.len() as u64);
-    while let Some(done) = tasks.join_next().await {
-        bar.inc(1);
-        if let Ok((id, outcome)) = done
-            && let Some(node) = nodes.get_mut(&id)
-        {
-            bar.set_message(id.to_string());
-            node.outcome = outcome;
-        }
-    }
-    bar.finish_and_clear();
-    nodes
+/// Everything the HelmRelease stage shares between its tasks.
+pub struct ReleaseStage {
+    pub sources: Arc<Sources>,
+    /// None when no helm program was found: every release fails with a setup message.
+    pub renderers: Option<Arc<Renderers>>,
+    pub slots: Arc<Semaphore>,
+    pub reporter: Arc<dyn Reporter>,
 }
 
+/// Renders every HelmRelease of the rendered Kustomizations `ks` (in changed-only mode, the
+/// selected ones: see [`crate::select`]).
+pub async fn render_all(
+    ks: &BTreeMap<OwnerId, OwnerRecord>,
+    changed: Option<&ChangedOnly>,
+    stage: &ReleaseStage,
+) -> BTreeMap<OwnerId, OwnerRecord> {
+    let mut records = BTreeMap::new();
+    let role = |id: &OwnerId| changed.map_or(Role::Selected, |c| c.role(id));
+    let selected_made: HashSet<select::ObjRef> = ks
+        .values()
+        .filter(|r| role(&r.id) == Role::Selected)
+        .flat_map(|r| select::shared_objects(r.values()))
+        .collect();
+    let wanted = |obj: &Value, parent: &OwnerId| {
+        flux::is_helmrelease(obj)
+            && changed.is_none_or(|c| {
+                select::hr_selected(&c.selection, obj, role(parent), &selected_made)
+            })
+    };
+    // The view copies every rendered object: not worth it when nothing is to be rendered.
+    if !ks.values().any(|r| r.values().any(|o| wanted(o, &r.id))) {
+        return records;
+    }
+    let view = Arc::new(RenderedView::new(ks.values(), stage.sources.clone()));
+    let unreachable: Arc<Mutex<HashSet<String>>> = Arc::default();
+    let mut tasks: JoinSet<(OwnerId, RenderResult)> = JoinSet::new();
+    for parent in ks.values() {
+        for o in parent
+            .objects
+            .iter()
+            .filter(|o| wanted(&o.object, &parent.id))
+        {
+            let id = OwnerId::hr(&NamespacedName::of(&o.object));
+            if records.contains_key(&id) {
+                continue; // a duplicate object; the graph reports it
+            }
+            let (record, request) = release_record(&id, o, parent, view.as_ref());
+            records.insert(id.clone(), record);
+            let task = ReleaseTask {
+                hr: records[&id].object.clone(),
+                host: request.as_ref().map(host_of).unwrap_or_default(),
+                request,
+                view: view.clone(),
+                slots: stage.slots.clone(),
+                renderers: stage.renderers.clone(),
+                unreachable: unreachable.clone(),
+            };
+            tasks.spawn(async move { (id, task.run().await) });
+        }
+    }
+    stage.reporter.report(Event::Queued {
+        stage: Stage::HelmReleases,
+        count: records.len() as u64,
+    });
+    while let Some(done) = tasks.join_next().await {
+        if let Ok((id, result)) = done
+            && let Some(record) = records.get_mut(&id)
+        {
+            stage.reporter.report(Event::Finished {
+                stage: Stage::HelmReleases,
+                owner: &id,
+            });
+            settle(record, result);
+        }
+    }
+    stage.reporter.report(Event::StageDone {
+        stage: Stage::HelmReleases,
+    });
+    records
+}
+
+/// A HelmRelease's record before it is rendered, and the chart it asks for.
+fn release_record(
+    id: &OwnerId,
+    o: &RenderedObject,
+    parent: &OwnerRecord,
+    view: &dyn ClusterView,
+) -> (OwnerRecord, Result<ChartRequest, HelmError>) {
+    let (obj, warnings) = tolerate_missing_values(&o.object, view);
+    let request = helm::resolve_source(&obj, view);
+    let mut secrets = values_from_secrets(&obj, view);
+    secrets.extend(crate::taint::marked_values(&obj));
+    let mut record =
+        OwnerRecord::pending(id.clone(), obj, Some(parent.id.clone()), o.origin.clone());
+    record.chart = Some(ChartInfo {
+        requested: describe(&request),
+        ..ChartInfo::default()
+    });
+    record.secrets = secrets;
+    record.diagnostics = warnings.into_iter().map(Diagnostic::warning).collect();
+    (record, request)
+}
+
+/// What one render task needs.
+struct ReleaseTask {
+    hr: Value,
+    request: Result<ChartRequest, HelmError>,
+    host: String,
+    view: Arc<RenderedView>,
+    slots: Arc<Semaphore>,
+    renderers: Option<Arc<Renderers>>,
+    unreachable: Arc<Mutex<HashSet<String>>>,
+}
+
+/// A finished render, before it is filed into the record.
+enum RenderResult {
+    Rendered(Box<RenderedRelease>),
+    Unavailable(String),
+    Failed(FailureReason, String),
+}
+
+impl ReleaseTask {
+    async fn run(self) -> RenderResult {
+        match (self.request, &self.renderers) {
+            (Err(e), _) => classify(e),
+            (Ok(_), None) => RenderResult::Failed(
+                FailureReason::Internal,
+                "no helm program found: install helm or pass --helm CMD".into(),
+            ),
+            (Ok(_), Some(r)) => match self.slots.acquire().await {
+                Ok(_slot) => {
+                    let known_down = lock(&self.unreachable).contains(&self.host);
+                    let renderer = if known_down { &r.offline } else { &r.online };
+                    match renderer.render(&self.hr, self.view.as_ref()).await {
+                        Ok(rel) => RenderResult::Rendered(Box::new(rel)),
+                        Err(e) => {
+                            if matches!(e, HelmError::Fetch { .. }) && !self.host.is_empty() {
+                                lock(&self.unreachable).insert(self.host.clone());
+                            }
+                            classify(e)
+                        }
+                    }
+                }
+                Err(_) => RenderResult::Failed(FailureReason::Internal, "cancelled".into()),
+            },
+        }
+    }
+}
+
+/// Files a render into its record.
+fn settle(record: &mut OwnerRecord, result: RenderResult) {
+    record.outcome = match result {
+        RenderResult::Rendered(rel) => {
+            if let Some(chart) = &mut record.chart {
+                chart.name = Some(rel.chart.name.clone());
+                chart.version = Some(rel.chart.version.clone());
+            }
+            record.from_cache = rel.from_cache;
+            record.objects = rel
+                .objects
+                .into_iter()
+                .map(|o| RenderedObject::new(o, None))
+                .collect();
+            Outcome::Rendered
+        }
+        RenderResult::Unavailable(m) => Outcome::skipped(SkipReason::ChartUnavailable, m),
+        RenderResult::Failed(reason, m) => Outcome::failed(reason, m),
+    };
+}
 /// A valuesFrom object that no Kustomization renders may be created at run time (an
 /// ExternalSecret's target, a bootstrap script); Flux would read it, we cannot. Render without
 /// it (as if `optional`) and say so.
@@ -266,12 +290,12 @@ fn host_of(r: &ChartRequest) -> String {
 }
 
 /// Offline limits are not failures of the repository; everything else is.
-fn classify(e: HelmError) -> HrOutcome {
+fn classify(e: HelmError) -> RenderResult {
     match e {
         HelmError::Offline { .. } | HelmError::SourceNotMapped { .. } | HelmError::Fetch { .. } => {
-            HrOutcome::Unavailable(e.to_string())
+            RenderResult::Unavailable(e.to_string())
         }
-        e => HrOutcome::Failed(e.to_string()),
+        e => RenderResult::Failed(FailureReason::Render, e.to_string()),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Human and machine views of a run: the `get ks` table and JSON, and the end-of-run summary.
+//! Functions return text; the CLI prints it.
 
-use crate::graph::Status;
+use crate::model::{Outcome, OwnerRecord};
 use crate::pipeline::Run;
 use crate::snapshot;
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
@@ -9,25 +10,20 @@ use serde_json::{Value, json};
 /// One row per Kustomization (synthetic root excluded), in output order.
 pub fn kustomization_rows(run: &Run) -> Vec<Value> {
     snapshot::ordered(run)
-        .filter(|(_, n)| !n.synthetic)
-        .map(|(id, n)| {
-            let status = run
-                .analysis
-                .status
-                .get(id)
-                .cloned()
-                .unwrap_or(Status::Rendered);
+        .filter(|r| !r.synthetic)
+        .map(|r| {
+            let ks = r.kustomization.as_ref();
             json!({
-                "name": id.name,
-                "namespace": id.namespace,
-                "path": n.ks.spec.path,
-                "source": crate::flux::source_display(&n.ks.source()),
-                "parent": n.parent.as_ref().map(|p| p.to_string()),
-                "file": n.file,
-                "dependsOn": n.ks.dependencies().iter().map(|d| d.to_string()).collect::<Vec<_>>(),
-                "status": status.label(),
-                "message": status.message(),
-                "objects": n.outcome.output().map_or(0, |o| o.objects.len()),
+                "name": r.id.name,
+                "namespace": r.id.namespace,
+                "path": ks.and_then(|k| k.spec.path.clone()),
+                "source": ks.map(|k| crate::flux::source_display(&k.source())),
+                "parent": r.parent.as_ref().map(|p| p.name().to_string()),
+                "file": r.file,
+                "dependsOn": ks.map(|k| k.dependencies().iter().map(|d| d.to_string()).collect::<Vec<_>>()).unwrap_or_default(),
+                "status": r.outcome.label(),
+                "message": r.outcome.message(),
+                "objects": r.objects.len(),
             })
         })
         .collect()
@@ -35,31 +31,22 @@ pub fn kustomization_rows(run: &Run) -> Vec<Value> {
 
 /// One row per HelmRelease, ordered by namespace/name.
 pub fn release_rows(run: &Run) -> Vec<Value> {
-    run.releases
-        .values()
+    run.cluster
+        .releases()
         .map(|hr| {
-            let status = run
-                .release_status
-                .get(&hr.id)
-                .cloned()
-                .unwrap_or(Status::Rendered);
-            let (version, from_cache) = match &hr.outcome {
-                crate::releases::HrOutcome::Rendered(r) => {
-                    (Some(r.chart.version.clone()), r.from_cache)
-                }
-                _ => (None, false),
-            };
+            let chart = hr.chart.clone().unwrap_or_default();
+            let version = chart.version.filter(|_| hr.outcome == Outcome::Rendered);
             json!({
                 "name": hr.id.name,
                 "namespace": hr.id.namespace,
-                "kustomization": hr.parent.to_string(),
+                "kustomization": hr.parent.as_ref().map(|p| p.name().to_string()),
                 "file": hr.file,
-                "chart": hr.chart,
+                "chart": chart.requested,
                 "version": version,
-                "status": status.label(),
-                "message": status.message(),
-                "objects": hr.outcome.objects().len(),
-                "fromCache": from_cache,
+                "status": hr.outcome.label(),
+                "message": hr.outcome.message(),
+                "objects": hr.objects.len(),
+                "fromCache": hr.from_cache,
             })
         })
         .collect()
@@ -148,13 +135,13 @@ pub struct Counts {
 }
 
 impl Counts {
-    fn add(&mut self, status: Option<&Status>, objects: usize) {
+    fn add(&mut self, r: &OwnerRecord) {
         self.total += 1;
-        self.objects += objects;
-        match status {
-            Some(Status::Failed(_)) => self.failed += 1,
-            Some(Status::Blocked(_)) => self.blocked += 1,
-            Some(Status::Unavailable(_)) => self.unavailable += 1,
+        self.objects += r.objects.len();
+        match r.outcome {
+            Outcome::Failed(_) => self.failed += 1,
+            Outcome::Blocked(_) => self.blocked += 1,
+            Outcome::Skipped(_) => self.unavailable += 1,
             _ => self.rendered += 1,
         }
     }
@@ -163,45 +150,48 @@ impl Counts {
 /// Kustomizations per status (the synthetic sync of --path excluded).
 pub fn counts(run: &Run) -> Counts {
     let mut c = Counts::default();
-    for n in run.real_kustomizations() {
-        let objects = n.outcome.output().map_or(0, |o| o.objects.len());
-        c.add(run.analysis.status.get(&n.ks.id), objects);
-    }
+    run.cluster
+        .kustomizations()
+        .filter(|r| !r.synthetic)
+        .for_each(|r| c.add(r));
     c
 }
 
 /// HelmReleases per status.
 pub fn release_counts(run: &Run) -> Counts {
     let mut c = Counts::default();
-    for hr in run.releases.values() {
-        c.add(run.release_status.get(&hr.id), hr.outcome.objects().len());
-    }
+    run.cluster.releases().for_each(|r| c.add(r));
     c
 }
 
-/// `-v`: one line per build with its time, whether the cache served it, and its object count.
+/// `-v`: one line per build with its time (waiting for a slot apart), whether the cache served
+/// it, and its object count.
 pub fn timings(run: &Run) -> String {
     let mut out = String::new();
-    for (id, n) in snapshot::ordered(run) {
-        let (objects, cached) = n
-            .outcome
-            .output()
-            .map_or((0, false), |o| (o.objects.len(), o.from_cache));
+    for r in snapshot::ordered(run) {
+        let t = r.timing;
         out.push_str(&format!(
-            "  Kustomization {id}: {objects} objects in {:.3}s{}\n",
-            n.elapsed.as_secs_f64(),
-            if cached { " (cached)" } else { "" }
+            "  Kustomization {}: {} objects in {:.3}s{}{}\n",
+            r.id.name(),
+            r.objects.len(),
+            t.run.as_secs_f64(),
+            if t.queued.is_zero() {
+                String::new()
+            } else {
+                format!(" (+{:.3}s queued)", t.queued.as_secs_f64())
+            },
+            if r.from_cache { " (cached)" } else { "" }
         ));
     }
-    for hr in run.releases.values() {
-        if let crate::releases::HrOutcome::Rendered(r) = &hr.outcome {
+    for hr in run.cluster.releases() {
+        if let (Outcome::Rendered, Some(chart)) = (&hr.outcome, &hr.chart) {
             out.push_str(&format!(
                 "  HelmRelease {}: {} objects, chart {} {}{}\n",
-                hr.id,
-                r.objects.len(),
-                r.chart.name,
-                r.chart.version,
-                if r.from_cache { " (cached)" } else { "" }
+                hr.id.name(),
+                hr.objects.len(),
+                chart.name.as_deref().unwrap_or(""),
+                chart.version.as_deref().unwrap_or(""),
+                if hr.from_cache { " (cached)" } else { "" }
             ));
         }
     }
@@ -209,73 +199,60 @@ pub fn timings(run: &Run) -> String {
 }
 
 /// `✗ failed`, `⊘ blocked` or `? unavailable`, coloured by `paint`.
-fn status_label(status: &Status, paint: &dyn Fn(String, &str) -> String) -> String {
-    match status {
-        Status::Failed(_) => paint("✗ failed".into(), "31"),
-        Status::Blocked(_) => paint("⊘ blocked".into(), "33"),
-        _ => paint("? unavailable".into(), "33"),
+fn status_label(outcome: &Outcome, paint: &dyn Fn(&str, Color) -> String) -> String {
+    match outcome {
+        Outcome::Failed(_) => paint("✗ failed", Color::Red),
+        Outcome::Blocked(_) => paint("⊘ blocked", Color::Yellow),
+        _ => paint("? unavailable", Color::Yellow),
     }
 }
 
-/// The end-of-run summary for stderr: one line of counts, then each problem with its cause.
+/// The end-of-run summary for stderr: each problem with its cause, then one line of counts.
 pub fn summary(run: &Run, color: bool) -> String {
     let c = counts(run);
-    let paint = |s: String, code: &str| {
-        if color {
-            format!("\x1b[{code}m{s}\x1b[0m")
-        } else {
-            s
-        }
-    };
+    let paint = |s: &str, c: Color| paint(s, c, color);
     let mut out = String::new();
-    for (id, n) in snapshot::ordered(run) {
-        let Some(status) = run.analysis.status.get(id) else {
-            continue;
-        };
-        if matches!(status, Status::Rendered) {
-            continue;
-        }
-        let where_ = n
+    for r in snapshot::ordered(run).filter(|r| !r.outcome.is_rendered()) {
+        let where_ = r
             .file
             .as_deref()
             .map(|f| format!(" ({f})"))
             .unwrap_or_default();
-        let label = status_label(status, &paint);
+        let label = status_label(&r.outcome, &paint);
         out.push_str(&format!(
-            "{label} Kustomization {id}{where_}: {}\n",
-            status.message()
+            "{label} Kustomization {}{where_}: {}\n",
+            r.id.name(),
+            r.outcome.message()
         ));
     }
-    for p in &run.render.problems {
-        out.push_str(&format!("{} {p}\n", paint("✗".into(), "31")));
+    for d in &run.cluster.diagnostics {
+        out.push_str(&format!("{} {}\n", paint("✗", Color::Red), d.message));
     }
-    for n in run.render.kustomizations.values() {
-        for w in n
-            .outcome
-            .output()
-            .map(|o| o.warnings.as_slice())
-            .unwrap_or_default()
-        {
+    for r in run.cluster.kustomizations() {
+        for d in &r.diagnostics {
+            let bang = paint("!", Color::Yellow);
             out.push_str(&format!(
-                "{} Kustomization {}: {w}\n",
-                paint("!".into(), "33"),
-                n.ks.id
+                "{bang} Kustomization {}: {}\n",
+                r.id.name(),
+                d.message
             ));
         }
     }
-    for (id, status) in &run.release_status {
-        if matches!(status, Status::Rendered) {
-            continue;
-        }
-        let label = status_label(status, &paint);
-        out.push_str(&format!("{label} HelmRelease {id}: {}\n", status.message()));
+    for r in run.cluster.releases().filter(|r| !r.outcome.is_rendered()) {
+        let label = status_label(&r.outcome, &paint);
+        out.push_str(&format!(
+            "{label} HelmRelease {}: {}\n",
+            r.id.name(),
+            r.outcome.message()
+        ));
     }
-    for hr in run.releases.values() {
-        for w in &hr.warnings {
+    for r in run.cluster.releases() {
+        for d in &r.diagnostics {
+            let bang = paint("!", Color::Yellow);
             out.push_str(&format!(
-                "{} HelmRelease {}: {w}\n",
-                paint("!".into(), "33"),
-                hr.id
+                "{bang} HelmRelease {}: {}\n",
+                r.id.name(),
+                d.message
             ));
         }
     }
@@ -290,21 +267,32 @@ pub fn summary(run: &Run, color: bool) -> String {
             h.rendered, h.total, h.objects, h.failed, h.blocked, h.unavailable
         ));
     }
-    line.push_str(&format!("; {:.2}s", run.render.wall_time.as_secs_f64()));
+    line.push_str(&format!("; {:.2}s", run.wall_time.as_secs_f64()));
     out.push_str(&line);
     out.push('\n');
     if let Some(c) = &run.changed_only {
-        out.push_str(&changed_only_line(c));
+        out.push_str(&changed_only_line(run, c));
     }
     out
 }
 
+/// Colours `s` as a terminal shows it, when `color`.
+pub fn paint(s: &str, c: Color, color: bool) -> String {
+    use owo_colors::OwoColorize;
+    match (color, c) {
+        (false, _) => s.to_string(),
+        (true, Color::Red) => s.red().to_string(),
+        (true, Color::Green) => s.green().to_string(),
+        (true, _) => s.yellow().to_string(),
+    }
+}
+
 /// `changed-only: 2 files changed; …`: what the report leaves out and why.
-fn changed_only_line(c: &crate::pipeline::ChangedOnly) -> String {
-    let built = c
-        .hidden
+fn changed_only_line(run: &Run, c: &crate::pipeline::ChangedOnlySummary) -> String {
+    let hidden = &run.cluster.hidden;
+    let built = hidden
         .values()
-        .filter(|n| !matches!(n.outcome, crate::engine::Outcome::Unchanged(_)))
+        .filter(|r| !matches!(r.outcome, Outcome::Unchanged))
         .count();
     let scope = if c.everything {
         "a change no file map can follow (ignore rules or a chart folder) selects everything"
@@ -314,7 +302,7 @@ fn changed_only_line(c: &crate::pipeline::ChangedOnly) -> String {
             "{} Kustomizations and {} HelmReleases affected; {} Kustomizations not shown ({} of them built to find what they hold)",
             c.selected_ks.len(),
             c.selected_hr.len(),
-            c.hidden.len(),
+            hidden.len(),
             built
         )
     };

@@ -16,6 +16,7 @@
 
 use crate::changes::ChangedFiles;
 use crate::flux::NamespacedName;
+use crate::model::OwnerRecord;
 use crate::object;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashSet};
@@ -368,13 +369,13 @@ impl InputNeedles {
 /// whether an input is a source fluxsim has a folder for (made by nobody, yet available).
 pub fn input_needles<'a>(
     sel: &Selection,
-    outputs: impl Iterator<Item = (Role, &'a [Value])> + Clone,
+    outputs: impl Iterator<Item = (Role, &'a OwnerRecord)> + Clone,
     local: impl Fn(&ObjRef) -> bool,
 ) -> InputNeedles {
     let mut made = HashSet::new();
     let mut selected_made = HashSet::new();
-    for (role, objects) in outputs.clone() {
-        for r in shared_objects(objects) {
+    for (role, owner) in outputs.clone() {
+        for r in shared_objects(owner.values()) {
             if role == Role::Selected {
                 selected_made.insert(r.clone());
             }
@@ -385,8 +386,8 @@ pub fn input_needles<'a>(
         made: selected_made.iter().map(|r| r.2.clone()).collect(),
         missing: BTreeSet::new(),
     };
-    for (role, objects) in outputs {
-        for hr in objects.iter().filter(|o| crate::flux::is_helmrelease(o)) {
+    for (role, owner) in outputs {
+        for hr in owner.values().filter(|o| crate::flux::is_helmrelease(o)) {
             if hr_selected(sel, hr, role, &selected_made) {
                 let missing = hr_inputs(hr)
                     .into_iter()

@@ -2,48 +2,32 @@
 //! `index.yaml` tying them together. Byte-identical for identical inputs: nothing in it depends
 //! on timing or scheduling, and secrets are redacted unless asked otherwise.
 
-use crate::engine::KsNode;
-use crate::flux::{NamespacedName, source_display};
-use crate::object::{self, ObjectKey};
+use crate::flux::source_display;
+use crate::model::{ObjectKey, OwnerId, OwnerKind, OwnerRecord, RenderedObject};
+use crate::object;
 use crate::pipeline::Run;
 use crate::redact::Redactor;
-use crate::releases::HrNode;
 use crate::yaml;
 use serde_json::{Value, json};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-/// The objects of one owner, redacted (unless `show_secrets`), in build order.
-pub fn owner_objects(run: &Run, node: &KsNode, show_secrets: bool) -> Vec<Value> {
-    let Some(out) = node.outcome.output() else {
-        return Vec::new();
+/// The objects of one owner, redacted (unless `show_secrets`), in render order. A HelmRelease's
+/// objects also lose the values it read from Secrets, wherever the chart put them.
+pub fn owner_objects(run: &Run, owner: &OwnerRecord, show_secrets: bool) -> Vec<Value> {
+    let extra: &[String] = match owner.id.kind {
+        OwnerKind::HelmRelease => &owner.secrets,
+        OwnerKind::Kustomization => &[],
     };
-    out.objects
-        .iter()
+    owner
+        .values()
         .map(|o| {
             let mut o = o.clone();
             if show_secrets {
                 Redactor::reveal(&mut o);
             } else {
-                run.redactor.redact_object(&mut o);
-            }
-            o
-        })
-        .collect()
-}
-
-/// The objects of one HelmRelease, redacted unless `show_secrets`.
-pub fn release_objects(run: &Run, hr: &HrNode, show_secrets: bool) -> Vec<Value> {
-    hr.outcome
-        .objects()
-        .iter()
-        .map(|o| {
-            let mut o = o.clone();
-            if show_secrets {
-                Redactor::reveal(&mut o);
-            } else {
-                run.redactor.redact_object_with(&mut o, &hr.secret_values);
+                run.redactor.redact_object_with(&mut o, extra);
             }
             o
         })
@@ -51,16 +35,19 @@ pub fn release_objects(run: &Run, hr: &HrNode, show_secrets: bool) -> Vec<Value>
 }
 
 /// The HelmReleases a Kustomization produced, by name.
-pub fn releases_of<'a>(run: &'a Run, ks: &NamespacedName) -> impl Iterator<Item = &'a HrNode> {
-    run.releases.values().filter(move |hr| &hr.parent == ks)
+pub fn releases_of<'a>(run: &'a Run, ks: &OwnerId) -> impl Iterator<Item = &'a OwnerRecord> {
+    let ks = ks.clone();
+    run.cluster
+        .releases()
+        .filter(move |hr| hr.parent.as_ref() == Some(&ks))
 }
 
-/// Kustomizations in output order (topological, then by name), with their nodes.
-pub fn ordered(run: &Run) -> impl Iterator<Item = (&NamespacedName, &KsNode)> {
+/// Reported Kustomizations in output order (topological, then by name).
+pub fn ordered(run: &Run) -> impl Iterator<Item = &OwnerRecord> {
     run.analysis
         .order
         .iter()
-        .filter_map(|id| run.render.kustomizations.get_key_value(id))
+        .filter_map(|id| run.cluster.owners.get(id))
 }
 
 /// File name of an object inside its owner's folder.
@@ -91,8 +78,8 @@ fn sanitize(s: &str) -> String {
         .collect()
 }
 
-fn owner_dir(kind: &str, id: &NamespacedName) -> PathBuf {
-    Path::new(kind)
+fn owner_dir(id: &OwnerId) -> PathBuf {
+    Path::new(id.kind.short())
         .join(sanitize(&id.namespace))
         .join(sanitize(&id.name))
 }
@@ -102,13 +89,13 @@ fn write_objects(
     dir: &Path,
     rel_dir: &Path,
     objects: &[Value],
-    files: &[Option<String>],
+    rendered: &[RenderedObject],
 ) -> io::Result<Vec<Value>> {
     if !objects.is_empty() {
         fs::create_dir_all(dir.join(rel_dir))?;
     }
     let mut listed = Vec::new();
-    for (i, obj) in objects.iter().enumerate() {
+    for (obj, r) in objects.iter().zip(rendered) {
         let rel = rel_dir.join(object_file_name(obj));
         fs::write(dir.join(&rel), yaml::to_yaml(obj))?;
         listed.push(json!({
@@ -117,7 +104,7 @@ fn write_objects(
             "kind": object::kind(obj),
             "namespace": object::namespace(obj),
             "name": object::name(obj),
-            "source": files.get(i).cloned().flatten(),
+            "source": r.origin,
         }));
     }
     Ok(listed)
@@ -130,29 +117,23 @@ pub fn write(run: &Run, dir: &Path, show_secrets: bool) -> io::Result<usize> {
     let mut entries = Vec::new();
     let mut releases = Vec::new();
     let mut count = 0;
-    for (id, node) in ordered(run) {
-        let objects = owner_objects(run, node, show_secrets);
-        let files = node
-            .outcome
-            .output()
-            .map(|o| o.files.clone())
-            .unwrap_or_default();
-        let listed = write_objects(dir, &owner_dir("ks", id), &objects, &files)?;
+    for ks in ordered(run) {
+        let objects = owner_objects(run, ks, show_secrets);
+        let listed = write_objects(dir, &owner_dir(&ks.id), &objects, &ks.objects)?;
         count += listed.len();
-        entries.push(index_entry(run, id, node, listed));
-        for hr in releases_of(run, id) {
-            let objects = release_objects(run, hr, show_secrets);
-            let listed = write_objects(dir, &owner_dir("hr", &hr.id), &objects, &[])?;
+        entries.push(index_entry(ks, listed));
+        for hr in releases_of(run, &ks.id) {
+            let objects = owner_objects(run, hr, show_secrets);
+            let listed = write_objects(dir, &owner_dir(&hr.id), &objects, &hr.objects)?;
             count += listed.len();
-            let status = run.release_status.get(&hr.id);
             releases.push(json!({
                 "name": hr.id.name,
                 "namespace": hr.id.namespace,
-                "kustomization": hr.parent.to_string(),
+                "kustomization": hr.parent.as_ref().map(|p| p.name().to_string()),
                 "file": hr.file,
-                "chart": hr.chart,
-                "status": status.map(|s| s.label()),
-                "message": status.map(|s| s.message()).filter(|m| !m.is_empty()),
+                "chart": hr.chart.as_ref().map(|c| c.requested.clone()).unwrap_or_default(),
+                "status": hr.outcome.label(),
+                "message": Some(hr.outcome.message()).filter(|m| !m.is_empty()),
                 "objects": listed,
             }));
         }
@@ -173,19 +154,19 @@ pub fn write(run: &Run, dir: &Path, show_secrets: bool) -> io::Result<usize> {
     Ok(count)
 }
 
-fn index_entry(run: &Run, id: &NamespacedName, node: &KsNode, objects: Vec<Value>) -> Value {
-    let status = run.analysis.status.get(id);
+fn index_entry(ks: &OwnerRecord, objects: Vec<Value>) -> Value {
+    let spec = ks.kustomization.as_ref();
     json!({
-        "name": id.name,
-        "namespace": id.namespace,
-        "path": node.ks.spec.path,
-        "source": source_display(&node.ks.source()),
-        "parent": node.parent.as_ref().map(|p| p.to_string()),
-        "file": node.file,
-        "dependsOn": node.ks.dependencies().iter().map(|d| d.to_string()).collect::<Vec<_>>(),
-        "status": status.map(|s| s.label()),
-        "message": status.map(|s| s.message()).filter(|m| !m.is_empty()),
-        "synthetic": node.synthetic,
+        "name": ks.id.name,
+        "namespace": ks.id.namespace,
+        "path": spec.and_then(|k| k.spec.path.clone()),
+        "source": spec.map(|k| source_display(&k.source())),
+        "parent": ks.parent.as_ref().map(|p| p.name().to_string()),
+        "file": ks.file,
+        "dependsOn": spec.map(|k| k.dependencies().iter().map(|d| d.to_string()).collect::<Vec<_>>()).unwrap_or_default(),
+        "status": ks.outcome.label(),
+        "message": Some(ks.outcome.message()).filter(|m| !m.is_empty()),
+        "synthetic": ks.synthetic,
         "objects": objects,
     })
 }

@@ -119,16 +119,18 @@ impl Sources {
     }
 }
 
+/// A `--source` value that is not `NS/NAME=DIR`.
+#[derive(Debug, thiserror::Error)]
+#[error("--source '{0}': expected NAMESPACE/NAME=DIR")]
+pub struct MappingError(pub String);
+
 /// Parses `NS/NAME=DIR`.
-pub fn parse_mapping(s: &str) -> Result<((String, String), PathBuf), String> {
-    let (id, dir) = s
-        .split_once('=')
-        .ok_or_else(|| format!("--source '{s}': expected NAMESPACE/NAME=DIR"))?;
-    let (ns, name) = id
-        .split_once('/')
-        .ok_or_else(|| format!("--source '{s}': expected NAMESPACE/NAME=DIR"))?;
+pub fn parse_mapping(s: &str) -> Result<((String, String), PathBuf), MappingError> {
+    let bad = || MappingError(s.to_string());
+    let (id, dir) = s.split_once('=').ok_or_else(bad)?;
+    let (ns, name) = id.split_once('/').ok_or_else(bad)?;
     if ns.is_empty() || name.is_empty() || dir.is_empty() {
-        return Err(format!("--source '{s}': expected NAMESPACE/NAME=DIR"));
+        return Err(bad());
     }
     Ok(((ns.to_string(), name.to_string()), PathBuf::from(dir)))
 }

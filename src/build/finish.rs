@@ -2,32 +2,31 @@
 //! commonMetadata, as kustomize-controller applies them before server-side apply.
 
 use crate::flux::{KS_NAME_LABEL, KS_NAMESPACE_LABEL, Kustomization};
+use crate::model::RenderedObject;
 use crate::object;
 use base64::Engine;
 use serde_json::Value;
 
-/// `ssautil.ReadObjects`: `*List` kinds become their items, kustomize's own config objects and
-/// documents without an identity are dropped. `files` stays aligned with the objects.
-pub fn expand_lists(
-    objects: Vec<Value>,
-    files: Vec<Option<String>>,
-) -> (Vec<Value>, Vec<Option<String>>) {
+/// `ssautil.ReadObjects`: `*List` kinds become their items (with the list's origin), kustomize's
+/// own config objects and documents without an identity are dropped.
+pub fn expand_lists(objects: Vec<RenderedObject>) -> Vec<RenderedObject> {
     let mut out = Vec::with_capacity(objects.len());
-    let mut out_files = Vec::with_capacity(objects.len());
-    for (obj, file) in objects.into_iter().zip(files) {
+    for RenderedObject {
+        object: obj,
+        origin,
+    } in objects
+    {
         if object::kind(&obj).ends_with("List") && obj.get("items").is_some_and(Value::is_array) {
             for item in obj["items"].as_array().into_iter().flatten() {
                 if keep(item) {
-                    out.push(item.clone());
-                    out_files.push(file.clone());
+                    out.push(RenderedObject::new(item.clone(), origin.clone()));
                 }
             }
         } else if keep(&obj) {
-            out.push(obj);
-            out_files.push(file);
+            out.push(RenderedObject::new(obj, origin));
         }
     }
-    (out, out_files)
+    out
 }
 
 fn keep(obj: &Value) -> bool {
@@ -38,8 +37,8 @@ fn keep(obj: &Value) -> bool {
 }
 
 /// Owner labels, normalization, then commonMetadata (which may overwrite the owner labels).
-pub fn finish_objects(mut objects: Vec<Value>, ks: &Kustomization) -> Vec<Value> {
-    for obj in objects.iter_mut() {
+pub fn finish_objects(mut objects: Vec<RenderedObject>, ks: &Kustomization) -> Vec<RenderedObject> {
+    for obj in objects.iter_mut().map(|o| &mut o.object) {
         object::set_metadata_entry(obj, "labels", KS_NAME_LABEL, &ks.id.name);
         object::set_metadata_entry(obj, "labels", KS_NAMESPACE_LABEL, &ks.id.namespace);
         normalize(obj);
@@ -112,9 +111,15 @@ mod tests {
                 {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"b"}}]}),
             json!({"apiVersion":"kustomize.config.k8s.io/v1beta1","kind":"Kustomization","metadata":{"name":"k"}}),
         ];
-        let (o, f) = expand_lists(objs, vec![Some("x.yaml".into()), None]);
+        let objs = objs
+            .into_iter()
+            .zip([Some("x.yaml".to_string()), None])
+            .map(|(o, f)| RenderedObject::new(o, f))
+            .collect();
+        let o = expand_lists(objs);
         assert_eq!(o.len(), 2);
-        assert_eq!(f, vec![Some("x.yaml".into()), Some("x.yaml".into())]);
+        let f: Vec<_> = o.iter().map(|o| o.origin.as_deref()).collect();
+        assert_eq!(f, vec![Some("x.yaml"), Some("x.yaml")]);
     }
 
     #[test]
@@ -124,7 +129,14 @@ mod tests {
             "stringData":{"k":"v"},"status":{}}),
         ];
         let k = ks(json!({"commonMetadata":{"labels":{"team":"a"},"annotations":{"n":"1"}}}));
-        let out = finish_objects(objs, &k);
+        let objs = objs
+            .into_iter()
+            .map(|o| RenderedObject::new(o, None))
+            .collect();
+        let out: Vec<Value> = finish_objects(objs, &k)
+            .into_iter()
+            .map(|o| o.object)
+            .collect();
         assert_eq!(out[0]["data"]["k"], "dg==");
         assert!(out[0].get("stringData").is_none() && out[0].get("status").is_none());
         assert_eq!(out[0]["metadata"]["labels"][KS_NAME_LABEL], "apps");

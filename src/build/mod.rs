@@ -6,15 +6,15 @@
 
 mod finish;
 mod origin;
-mod path;
 
+use crate::workspace::{display_spec_path, secure_join};
 pub use finish::{expand_lists, finish_objects};
-pub use path::secure_join;
 
 use crate::cache::{Key, KeyBuilder, Store, digest_files, kustomize_read_set};
 use crate::decrypt::{self, DecryptContext};
 use crate::flux::Kustomization;
 use crate::kustomize::{self, KustomizeCommand, generate};
+use crate::model::{Diagnostic, RenderedObject};
 use crate::object;
 use crate::postbuild::{self, VarLookup, VarsReport};
 use crate::select::{ChangeReach, Decide, Role, Selection};
@@ -40,14 +40,41 @@ pub struct BuildContext {
     pub kustomize_identity: String,
 }
 
+impl BuildContext {
+    /// The context of one run: caches under `opts.cache_dir` unless `--no-cache`.
+    pub fn new(
+        opts: &crate::pipeline::RunOptions,
+        kustomize: KustomizeCommand,
+        decrypt: DecryptContext,
+        subprocess_slots: Arc<tokio::sync::Semaphore>,
+    ) -> BuildContext {
+        let scratch = opts.cache_dir.join("tmp");
+        let scratch = std::fs::create_dir_all(&scratch).ok().map(|_| scratch);
+        let cache = if opts.no_cache {
+            None
+        } else {
+            Store::open(&opts.cache_dir).ok().map(Arc::new)
+        };
+        BuildContext {
+            kustomize_identity: kustomize.identity(),
+            kustomize,
+            strict_substitution: opts.strict_substitution,
+            decrypt: Arc::new(decrypt),
+            scratch,
+            subprocess_slots,
+            cache,
+        }
+    }
+}
+
 /// A successful build.
 #[derive(Debug, Default)]
 pub struct BuildOutput {
-    pub objects: Vec<Value>,
-    /// Repository file each object came from (same index as `objects`), when kustomize knows it.
-    pub files: Vec<Option<String>>,
+    pub objects: Vec<RenderedObject>,
     pub kustomize_time: Duration,
-    pub warnings: Vec<String>,
+    /// Time spent waiting for a subprocess slot.
+    pub queued: Duration,
+    pub warnings: Vec<Diagnostic>,
     pub vars: VarsReport,
     /// Values that were SOPS-encrypted (kept for redaction, never printed).
     pub decrypted_values: Vec<String>,
@@ -129,7 +156,7 @@ pub async fn build_kustomization(
 ) -> Result<Built, BuildError> {
     let rel = secure_join(ks.spec.path.as_deref().unwrap_or(""));
     if !tree.root.join(&rel).is_dir() {
-        return Err(BuildError::PathNotFound(path::display_spec_path(&rel)));
+        return Err(BuildError::PathNotFound(display_spec_path(&rel)));
     }
     let probe = select.as_ref().is_some_and(|s| s.probe);
     let prepared = {
@@ -174,8 +201,8 @@ pub async fn build_kustomization(
         return Ok(Built::NeedsVars);
     }
     let generated = prepared.planned.generated;
-    let (stream, kustomize_time, mut warnings) = match prepared.cached {
-        Some(stream) => (stream, Duration::ZERO, Vec::new()),
+    let (stream, times, mut warnings) = match prepared.cached {
+        Some(stream) => (stream, Times::default(), Vec::new()),
         None => run_kustomize(ctx, ks, &tree, &rel, &prepared).await?,
     };
     let post = {
@@ -193,8 +220,8 @@ pub async fn build_kustomization(
     warnings.extend(post.warnings);
     let out = BuildOutput {
         objects: post.objects,
-        files: post.files,
-        kustomize_time,
+        kustomize_time: times.run,
+        queued: times.queued,
         warnings,
         vars: post.vars,
         decrypted_values: post.decrypted_values,
@@ -277,6 +304,13 @@ fn prepare(
     })
 }
 
+/// How long a kustomize run waited for a slot, and ran.
+#[derive(Default)]
+struct Times {
+    queued: Duration,
+    run: Duration,
+}
+
 /// Materializes what the build reads in a private folder, decrypts, runs kustomize, caches.
 async fn run_kustomize(
     ctx: &BuildContext,
@@ -284,7 +318,7 @@ async fn run_kustomize(
     tree: &Arc<SourceTree>,
     rel: &Path,
     prepared: &Prepared,
-) -> Result<(String, Duration, Vec<String>), BuildError> {
+) -> Result<(String, Times, Vec<Diagnostic>), BuildError> {
     let scratch = match &ctx.scratch {
         Some(dir) => tempfile::tempdir_in(dir),
         None => tempfile::tempdir(),
@@ -313,26 +347,29 @@ async fn run_kustomize(
         .await
         .map_err(|e| BuildError::Io(e.to_string()))??
     };
-    let (stream, elapsed) = {
+    let waiting = std::time::Instant::now();
+    let (stream, times) = {
         let _slot = ctx
             .subprocess_slots
             .acquire()
             .await
             .map_err(|_| BuildError::Io("build cancelled".into()))?;
-        ctx.kustomize.build(&dir, &work).await?
+        let queued = waiting.elapsed();
+        let (stream, run) = ctx.kustomize.build(&dir, &work).await?;
+        (stream, Times { queued, run })
     };
     drop(scratch);
     // Never keep decrypted plaintext on disk.
     if !decrypted && let (Some(store), Some(key)) = (&ctx.cache, &prepared.key) {
         let _ = store.put(KUSTOMIZE_BUCKET, key, stream.as_bytes());
     }
-    Ok((stream, elapsed, warnings))
+    let warnings = warnings.into_iter().map(Diagnostic::warning).collect();
+    Ok((stream, times, warnings))
 }
 
 struct Processed {
-    objects: Vec<Value>,
-    files: Vec<Option<String>>,
-    warnings: Vec<String>,
+    objects: Vec<RenderedObject>,
+    warnings: Vec<Diagnostic>,
     vars: VarsReport,
     decrypted_values: Vec<String>,
 }
@@ -376,11 +413,15 @@ fn process_stream(
     let vars = postbuild::substitute_all(&mut objects, ks, lookup, strict)
         .map_err(BuildError::Substitute)?;
     warnings.extend(vars.warnings.iter().cloned());
-    let (objects, files) = expand_lists(objects, files);
-    let objects = finish_objects(objects, ks);
+    let objects = objects
+        .into_iter()
+        .zip(files)
+        .map(|(o, f)| RenderedObject::new(o, f))
+        .collect();
+    let objects = finish_objects(expand_lists(objects), ks);
+    let warnings = warnings.into_iter().map(Diagnostic::warning).collect();
     Ok(Processed {
         objects,
-        files,
         warnings,
         vars,
         decrypted_values,

@@ -32,7 +32,7 @@ pub fn take(obj: &mut Value, rel: &Path, keep: bool) -> Option<String> {
 }
 
 fn normalize(p: &Path) -> String {
-    super::secure_join(&p.to_string_lossy())
+    crate::workspace::secure_join(&p.to_string_lossy())
         .to_string_lossy()
         .to_string()
 }

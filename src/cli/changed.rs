@@ -1,6 +1,7 @@
 //! Changed-only mode's setup: which files changed, as each side of a run sees them.
 
 use super::args::ChangedOnlyArgs;
+use super::exit::SetupFailure;
 use fluxsim::changes::ChangedFiles;
 use fluxsim::diff;
 pub use fluxsim::discover::git_toplevel;
@@ -13,32 +14,39 @@ use std::sync::Arc;
 pub fn head_selection(
     args: &ChangedOnlyArgs,
     head: &RunOptions,
-) -> Result<Option<Arc<Selection>>, String> {
+) -> Result<Option<Arc<Selection>>, SetupFailure> {
     if let Some(rev) = &args.base {
-        let base = diff::resolve_base(&head.path, Some(rev)).map_err(|e| e.to_string())?;
-        let changed = ChangedFiles::from_git(&base.toplevel, &base.commit)?;
+        let base =
+            diff::resolve_base(&head.path, Some(rev)).map_err(|e| SetupFailure::from_error(&e))?;
+        let changed = ChangedFiles::from_git(&base.toplevel, &base.commit)
+            .map_err(|e| SetupFailure::from_error(&e))?;
         return Ok(Some(Arc::new(Selection::new(&base.toplevel, changed))));
     }
     if let Some(orig) = &args.path_orig {
         let (head_top, base_top) = tops(&head.path, orig)?;
-        let changed = ChangedFiles::between_dirs(&head_top, &base_top).map_err(|e| {
-            format!(
-                "comparing {} with {}: {e}",
-                head_top.display(),
-                base_top.display()
-            )
-        })?;
+        let changed = between_dirs(&head_top, &base_top)?;
         return Ok(Some(Arc::new(Selection::new(&head_top, changed))));
     }
     Ok(None)
 }
 
+/// The files that differ between two folders.
+pub fn between_dirs(head_top: &Path, base_top: &Path) -> Result<ChangedFiles, SetupFailure> {
+    ChangedFiles::between_dirs(head_top, base_top).map_err(|e| {
+        SetupFailure::new(format!(
+            "comparing {} with {}: {e}",
+            head_top.display(),
+            base_top.display()
+        ))
+    })
+}
+
 /// The tops of the two trees `--path` and `--path-orig` sit in: the git top level of `--path`
 /// and the folder as far above `--path-orig` (or its git top level when the layouts differ).
-pub fn tops(head_path: &Path, orig: &Path) -> Result<(PathBuf, PathBuf), String> {
+pub fn tops(head_path: &Path, orig: &Path) -> Result<(PathBuf, PathBuf), SetupFailure> {
     let canon = |p: &Path| {
         p.canonicalize()
-            .map_err(|_| format!("{}: no such directory", p.display()))
+            .map_err(|_| SetupFailure::new(format!("{}: no such directory", p.display())))
     };
     let head_path = canon(head_path)?;
     let orig = canon(orig)?;

@@ -2,15 +2,16 @@
 
 use super::args::{DiffArgs, DiffFormat, DiffScope, GlobalArgs};
 use super::changed;
-use super::output::{print, stderr_color, stdout_color};
-use super::{EXIT_FAILURES, EXIT_OK, EXIT_SETUP};
+use super::exit::SetupFailure;
+use super::output::{self, Printer, stderr_color, stdout_color};
+use super::{EXIT_FAILURES, EXIT_OK};
 use fluxsim::changes::ChangedFiles;
-use fluxsim::diff::{self, DiffOptions, OwnerKind, OwnerRef, OwnerStatus, Scope, Side, SideOwner};
-use fluxsim::flux::NamespacedName;
-use fluxsim::graph::Status;
+use fluxsim::diff::{self, DiffOptions, Scope};
+use fluxsim::model::{NamespacedName, OwnerId};
 use fluxsim::pipeline::{self, Run, RunOptions};
+use fluxsim::report;
+use fluxsim::reporter::Silent;
 use fluxsim::select::Selection;
-use fluxsim::{report, snapshot};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -18,10 +19,7 @@ pub async fn run(args: &DiffArgs, head_opts: &RunOptions, g: &GlobalArgs) -> u8 
     // The base tree lives in a temporary folder (or a kept baseline) until the end.
     let setup = match base_options(args, head_opts) {
         Ok(b) => b,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_SETUP;
-        }
+        Err(e) => return output::fail(&e),
     };
     let Setup {
         base: mut base_opts,
@@ -31,28 +29,23 @@ pub async fn run(args: &DiffArgs, head_opts: &RunOptions, g: &GlobalArgs) -> u8 
     let (head, base) = loop {
         // Separate tasks, so that the sides' synchronous steps also run in parallel.
         let (h, b) = (head_opts.clone(), base_opts.clone());
-        let head = tokio::spawn(async move { pipeline::run(&h).await });
-        let base = tokio::spawn(async move { pipeline::run(&b).await });
+        let reporter = super::reporter(g);
+        let head = tokio::spawn(async move { pipeline::run(&h, reporter).await });
+        let base = tokio::spawn(async move { pipeline::run(&b, Arc::new(Silent)).await });
         let (head, base) = match tokio::try_join!(head, base) {
             Ok(sides) => sides,
-            Err(e) => {
-                eprintln!("error: internal: {e}");
-                return EXIT_SETUP;
-            }
+            Err(e) => return output::fail(&SetupFailure::new(format!("internal: {e}"))),
         };
-        let head = match head {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("error: head: {e}");
-                return EXIT_SETUP;
-            }
+        let side = |name: &str, r: Result<Run, pipeline::SetupError>| {
+            r.map_err(|e| {
+                let mut f = SetupFailure::from_error(&e);
+                f.message = format!("{name}: {}", f.message);
+                f
+            })
         };
-        let base = match base {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("error: base: {e}");
-                return EXIT_SETUP;
-            }
+        let (head, base) = match (side("head", head), side("base", base)) {
+            (Ok(h), Ok(b)) => (h, b),
+            (Err(e), _) | (_, Err(e)) => return output::fail(&e),
         };
         // Both sides must render the same owners: what one selected, the other renders too.
         let (Some((ks, hr)), Some(h), Some(b)) = (
@@ -81,10 +74,13 @@ pub async fn run(args: &DiffArgs, head_opts: &RunOptions, g: &GlobalArgs) -> u8 
             DiffScope::All => Scope::All,
         },
     };
-    let shown: BTreeSet<NamespacedName> = shown_ks(&head).chain(shown_ks(&base)).collect();
+    let shown: BTreeSet<OwnerId> = diff::shown_kustomizations(&head)
+        .chain(diff::shown_kustomizations(&base))
+        .cloned()
+        .collect();
     let result = diff::diff(
-        &side(&base, &shown, g.show_secrets),
-        &side(&head, &shown, g.show_secrets),
+        &diff::side_of(&base, &shown, g.show_secrets),
+        &diff::side_of(&head, &shown, g.show_secrets),
         &opts,
     );
     let text = match args.output {
@@ -93,9 +89,10 @@ pub async fn run(args: &DiffArgs, head_opts: &RunOptions, g: &GlobalArgs) -> u8 
         DiffFormat::Json => diff::json(&result, &opts),
         DiffFormat::Stat => diff::stat(&result, &opts),
     };
-    let code = print(&text);
+    let out = Printer::new(&head);
+    let code = out.data(&text);
     if !g.quiet {
-        eprint!("head: {}", report::summary(&head, stderr_color()));
+        out.message(&format!("head: {}", report::summary(&head, stderr_color())));
     }
     if code != EXIT_OK {
         code
@@ -114,22 +111,15 @@ struct Setup {
 
 /// Run options for both sides: the base is the counterpart of --path in the base tree; in
 /// changed-only mode (the default) each side gets the changed files as it sees them.
-fn base_options(args: &DiffArgs, head: &RunOptions) -> Result<Setup, String> {
+fn base_options(args: &DiffArgs, head: &RunOptions) -> Result<Setup, SetupFailure> {
     let mut head = head.clone();
     let mut opts = head.clone();
-    opts.progress = false;
     if let Some(dir) = &args.path_orig {
         opts.path = dir.clone();
         opts.repo_root = None;
         if !args.full {
             let (head_top, base_top) = changed::tops(&head.path, dir)?;
-            let files = ChangedFiles::between_dirs(&head_top, &base_top).map_err(|e| {
-                format!(
-                    "comparing {} with {}: {e}",
-                    head_top.display(),
-                    base_top.display()
-                )
-            })?;
+            let files = changed::between_dirs(&head_top, &base_top)?;
             head.selection = Some(Arc::new(Selection::new(&head_top, files.clone())));
             opts.selection = Some(Arc::new(Selection::new(&base_top, files)));
         }
@@ -139,24 +129,25 @@ fn base_options(args: &DiffArgs, head: &RunOptions) -> Result<Setup, String> {
             tree: None,
         });
     }
-    let rev = diff::resolve_base(&head.path, args.base.as_deref()).map_err(|e| e.to_string())?;
+    let failure = |e: &(dyn std::error::Error + 'static)| SetupFailure::from_error(e);
+    let rev = diff::resolve_base(&head.path, args.base.as_deref()).map_err(|e| failure(&e))?;
     let keep = (!head.no_cache).then(|| head.cache_dir.join(diff::BASELINES_DIR));
     let changed = if args.full {
         None
     } else {
-        Some(ChangedFiles::from_git(&rev.toplevel, &rev.commit)?)
+        Some(ChangedFiles::from_git(&rev.toplevel, &rev.commit).map_err(|e| failure(&e))?)
     };
-    let tree = diff::materialize_rev(rev, keep.as_deref()).map_err(|e| e.to_string())?;
+    let tree = diff::materialize_rev(rev, keep.as_deref()).map_err(|e| failure(&e))?;
     opts.path = tree.path();
     if let Some(root) = &head.repo_root {
         // Keep an explicit --repo-root pointing at the same place inside the base tree.
-        let top =
-            changed::git_toplevel(&head.path).ok_or("cannot find the git top level of --path")?;
+        let top = changed::git_toplevel(&head.path)
+            .ok_or_else(|| SetupFailure::new("cannot find the git top level of --path"))?;
         let rel = root
             .canonicalize()
             .ok()
             .and_then(|r| r.strip_prefix(&top).ok().map(|p| p.to_path_buf()))
-            .ok_or("--repo-root is outside the git repository")?;
+            .ok_or_else(|| SetupFailure::new("--repo-root is outside the git repository"))?;
         opts.repo_root = Some(tree.root().join(rel));
     }
     if let Some(files) = changed {
@@ -197,49 +188,4 @@ fn forced(
     sel.forced_ks.extend(ks.iter().cloned());
     sel.forced_hr.extend(hr.iter().cloned());
     Some(Arc::new(sel))
-}
-
-/// The Kustomizations a side reports.
-fn shown_ks(run: &Run) -> impl Iterator<Item = NamespacedName> + '_ {
-    run.render.kustomizations.keys().cloned()
-}
-
-/// One rendered side, redacted unless --show-secrets. `shown`: Kustomizations either side
-/// reports; one this side built without reporting it is added from what it kept.
-fn side(run: &Run, shown: &BTreeSet<NamespacedName>, show_secrets: bool) -> Side {
-    let status = |s: Option<&Status>| match s {
-        Some(Status::Failed(m)) => OwnerStatus::Failed(m.clone()),
-        Some(Status::Unavailable(m)) => OwnerStatus::Unavailable(m.clone()),
-        _ => OwnerStatus::Rendered,
-    };
-    let mut owners = std::collections::BTreeMap::new();
-    let hidden = run.changed_only.iter().flat_map(|c| &c.hidden);
-    let kept = hidden.filter(|(id, n)| shown.contains(*id) && n.outcome.output().is_some());
-    for (id, node) in snapshot::ordered(run).chain(kept) {
-        owners.insert(
-            OwnerRef {
-                kind: OwnerKind::Kustomization,
-                namespace: id.namespace.clone(),
-                name: id.name.clone(),
-            },
-            SideOwner {
-                status: status(run.analysis.status.get(id)),
-                objects: snapshot::owner_objects(run, node, show_secrets),
-            },
-        );
-    }
-    for (id, hr) in &run.releases {
-        owners.insert(
-            OwnerRef {
-                kind: OwnerKind::HelmRelease,
-                namespace: id.namespace.clone(),
-                name: id.name.clone(),
-            },
-            SideOwner {
-                status: status(run.release_status.get(id)),
-                objects: snapshot::release_objects(run, hr, show_secrets),
-            },
-        );
-    }
-    Side { owners }
 }

@@ -4,22 +4,22 @@ pub mod args;
 mod cache;
 mod changed;
 mod diff;
+mod exit;
 mod output;
 mod plan;
+mod progress;
 mod show;
 
 use args::{Cli, Command, GlobalArgs};
+pub use exit::{EXIT_FAILURES, EXIT_OK, EXIT_SETUP, SetupFailure};
 use fluxsim::pipeline::{self, Run, RunOptions};
+use fluxsim::reporter::{Reporter, Silent};
 use fluxsim::{report, sources};
 use serde_json::json;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-/// Exit statuses CI can rely on.
-pub const EXIT_OK: u8 = 0;
-pub const EXIT_FAILURES: u8 = 1;
-pub const EXIT_SETUP: u8 = 2;
+use std::sync::Arc;
 
 pub fn main_with(cli: Cli) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -28,7 +28,8 @@ pub fn main_with(cli: Cli) -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            return ExitCode::from(fail_setup(&format!("cannot start the async runtime: {e}")));
+            let failure = SetupFailure::new(format!("cannot start the async runtime: {e}"));
+            return ExitCode::from(output::fail(&failure));
         }
     };
     let code = runtime.block_on(dispatch(cli));
@@ -39,57 +40,70 @@ pub fn main_with(cli: Cli) -> ExitCode {
 async fn dispatch(cli: Cli) -> u8 {
     let opts = match run_options(&cli.global) {
         Ok(o) => o,
-        Err(e) => return fail_setup(&e),
+        Err(e) => return output::fail(&e),
     };
     if cli.global.show_secrets {
-        eprintln!("warning: --show-secrets: decrypted secret values are printed in clear text");
+        output::warn("--show-secrets: decrypted secret values are printed in clear text");
     }
     match &cli.command {
         Command::Cache { what } => cache::run(what, &opts.cache_dir),
         Command::Diff(a) => diff::run(a, &opts, &cli.global).await,
-        command => {
-            let changed_args = match command {
-                Command::Build(a) => Some(&a.changed),
-                Command::Validate(a) => Some(&a.changed),
-                _ => None,
-            };
-            let mut opts = opts.clone();
-            if let Some(args) = changed_args {
-                match changed::head_selection(args, &opts) {
-                    Ok(sel) => opts.selection = sel,
-                    Err(e) => return fail_setup(&e),
-                }
-            }
-            let run = match pipeline::run(&opts).await {
-                Ok(r) => r,
-                Err(e) => return fail_setup(&e.to_string()),
-            };
-            let code = match command {
-                Command::Get { what } => show::get(&run, what),
-                Command::Build(a) => show::build(&run, a, &cli.global),
-                Command::Plan(a) => plan::plan(&run, a),
-                Command::Validate(a) => plan::validate(&run, a),
-                Command::Cache { .. } | Command::Diff(_) => EXIT_SETUP,
-            };
-            finish(
-                &run,
-                &cli.global,
-                &opts,
-                code,
-                !matches!(command, Command::Validate(_)),
-            )
+        command => run_one(command, opts, &cli.global).await,
+    }
+}
+
+/// `get`, `build`, `plan`, `validate`: one run, then its view.
+async fn run_one(command: &Command, mut opts: RunOptions, g: &GlobalArgs) -> u8 {
+    let changed_args = match command {
+        Command::Build(a) => Some(&a.changed),
+        Command::Validate(a) => Some(&a.changed),
+        _ => None,
+    };
+    if let Some(args) = changed_args {
+        match changed::head_selection(args, &opts) {
+            Ok(sel) => opts.selection = sel,
+            Err(e) => return output::fail(&e),
         }
+    }
+    let run = match pipeline::run(&opts, reporter(g)).await {
+        Ok(r) => r,
+        Err(e) => return output::fail(&SetupFailure::from_error(&e)),
+    };
+    let code = match command {
+        Command::Get { what } => show::get(&run, what),
+        Command::Build(a) => show::build(&run, a, g),
+        Command::Plan(a) => plan::plan(&run, a),
+        Command::Validate(a) => plan::validate(&run, a),
+        Command::Cache { .. } | Command::Diff(_) => EXIT_SETUP,
+    };
+    finish(
+        &run,
+        g,
+        &opts,
+        code,
+        !matches!(command, Command::Validate(_)),
+    )
+}
+
+/// Progress bars on a terminal, nothing otherwise.
+pub fn reporter(g: &GlobalArgs) -> Arc<dyn Reporter> {
+    let tty = std::io::stderr().is_terminal();
+    if progress::enabled(tty, g.quiet, g.verbose, g.no_progress) {
+        Arc::new(progress::TtyProgress::new())
+    } else {
+        Arc::new(Silent)
     }
 }
 
 /// Stats file, summary on stderr, and the exit status of a one-run command.
 fn finish(run: &Run, g: &GlobalArgs, opts: &RunOptions, code: u8, summary: bool) -> u8 {
     write_stats(run, g, opts);
+    let out = output::Printer::new(run);
     if summary && !g.quiet {
         if g.verbose > 0 {
-            eprint!("{}", report::timings(run));
+            out.message(&report::timings(run));
         }
-        eprint!("{}", report::summary(run, output::stderr_color()));
+        out.message(&report::summary(run, output::stderr_color()));
     }
     if code != EXIT_OK {
         code
@@ -104,15 +118,13 @@ fn write_stats(run: &Run, g: &GlobalArgs, opts: &RunOptions) {
     let Some(file) = &g.stats_file else { return };
     let c = report::counts(run);
     let h = report::release_counts(run);
-    let cached = run
-        .render
-        .kustomizations
-        .values()
-        .filter(|n| n.outcome.output().is_some_and(|o| o.from_cache))
-        .count();
+    let ks = || run.cluster.kustomizations();
+    let cached = ks().filter(|r| r.from_cache).count();
+    let queued: f64 = ks().map(|r| r.timing.queued.as_secs_f64()).sum();
     let stats = json!({
-        "wallSeconds": run.render.wall_time.as_secs_f64(),
-        "kustomizeSeconds": run.render.kustomize_time.as_secs_f64(),
+        "wallSeconds": run.wall_time.as_secs_f64(),
+        "kustomizeSeconds": run.kustomize_time.as_secs_f64(),
+        "kustomizeQueuedSeconds": queued,
         "jobs": opts.jobs,
         "kustomizations": c.total,
         "rendered": c.rendered,
@@ -122,38 +134,44 @@ fn write_stats(run: &Run, g: &GlobalArgs, opts: &RunOptions) {
         "helmReleasesRendered": h.rendered,
     });
     if let Err(e) = std::fs::write(file, output::pretty(&stats) + "\n") {
-        eprintln!("warning: cannot write {}: {e}", file.display());
+        output::warn(&format!("cannot write {}: {e}", file.display()));
     }
 }
 
-fn fail_setup(msg: &str) -> u8 {
-    eprintln!("error: {msg}");
-    EXIT_SETUP
+/// Splits a `--kustomize`/`--helm` command line as a shell would.
+fn command_words(flag: &str, cmd: &Option<String>) -> Result<Option<Vec<String>>, SetupFailure> {
+    let Some(cmd) = cmd else { return Ok(None) };
+    match shlex::split(cmd) {
+        Some(words) if !words.is_empty() => Ok(Some(words)),
+        _ => Err(SetupFailure::new(format!(
+            "{flag} {cmd:?}: not a command line (unbalanced quotes?)"
+        ))),
+    }
 }
 
-pub fn run_options(g: &GlobalArgs) -> Result<RunOptions, String> {
+pub fn run_options(g: &GlobalArgs) -> Result<RunOptions, SetupFailure> {
     let mut mapped = std::collections::HashMap::new();
     for s in &g.sources {
-        let (key, dir) = sources::parse_mapping(s)?;
+        let (key, dir) = sources::parse_mapping(s).map_err(|e| SetupFailure::from_error(&e))?;
         let dir = dir
             .canonicalize()
-            .map_err(|_| format!("--source {s}: no such directory"))?;
+            .map_err(|_| SetupFailure::new(format!("--source {s}: no such directory")))?;
         mapped.insert(key, dir);
     }
     Ok(RunOptions {
         path: g.path.clone(),
         repo_root: g.repo_root.clone(),
         sources: mapped,
-        kustomize: g.kustomize.clone(),
+        kustomize: command_words("--kustomize", &g.kustomize)?,
         jobs: g
             .jobs
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
         strict_substitution: g.strict_substitution,
-        progress: !g.no_progress && !g.quiet && std::io::stderr().is_terminal(),
         cache_dir: g.cache_dir.clone().unwrap_or_else(default_cache_dir),
         age_key_files: g.age_key_files.clone(),
         redaction_key: g.redaction_key.clone(),
-        helm: g.helm.clone(),
+        show_secrets: g.show_secrets,
+        helm: command_words("--helm", &g.helm)?,
         offline: g.offline,
         no_cache: g.no_cache,
         kube_version: g.kube_version.clone(),

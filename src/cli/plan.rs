@@ -1,28 +1,32 @@
 //! `plan` and `validate`: the bootstrap plan and the checks over a rendered cluster.
 
 use super::args::{CheckArgs, PlanArgs, PlanFormat, ValidateArgs, ValidateFormat};
-use super::output::{print, stdout_color};
+use super::output::{Printer, stdout_color};
 use super::{EXIT_FAILURES, EXIT_OK};
-use fluxsim::flux::NamespacedName;
+use fluxsim::model::{FluxFile, OwnerId, Severity};
 use fluxsim::pipeline::Run;
-use fluxsim::plan::{self, ClusterInput, Finding, OwnerId, OwnerKind, Plan, Severity};
-use fluxsim::planning;
+use fluxsim::plan::{self, ClusterInput, Finding, Plan};
 
-/// The planner's input, the plan, and the checks' findings.
-fn analyze(run: &Run, checks: &CheckArgs) -> (ClusterInput, Plan, Vec<Finding>) {
-    let input = planning::cluster_input(run, &checks.assume_crds);
+/// The plan and the checks' findings over `run`.
+fn analyze(run: &Run, checks: &CheckArgs, files: &[FluxFile]) -> (Plan, Vec<Finding>) {
+    let input = input(run, checks, files);
     let p = plan::plan(&input);
     let findings = plan::check(&input, &p);
-    (input, p, findings)
+    (p, findings)
+}
+
+fn input<'a>(run: &'a Run, checks: &'a CheckArgs, files: &'a [FluxFile]) -> ClusterInput<'a> {
+    ClusterInput {
+        cluster: &run.cluster,
+        analysis: &run.analysis,
+        flux_files: files,
+        assume_crds: &checks.assume_crds,
+    }
 }
 
 /// Changed-only mode reports on the owners it rendered.
 fn shown(run: &Run, owner: &OwnerId) -> bool {
-    let id = NamespacedName::new(&owner.namespace, &owner.name);
-    match owner.kind {
-        OwnerKind::Kustomization => run.render.kustomizations.contains_key(&id),
-        OwnerKind::HelmRelease => run.releases.contains_key(&id),
-    }
+    run.cluster.owners.contains_key(owner)
 }
 
 /// A finding about a rendered owner, or about the repository and naming a changed file.
@@ -38,7 +42,8 @@ fn concerns_shown(run: &Run, f: &Finding) -> bool {
 }
 
 pub fn plan(run: &Run, args: &PlanArgs) -> u8 {
-    let (_, p, findings) = analyze(run, &args.checks);
+    let files = fluxsim::discover::flux_files(&run.discovery.repo_root);
+    let (p, findings) = analyze(run, &args.checks, &files);
     let text = match args.output {
         PlanFormat::Text => plan::plan_text(&p, &findings, stdout_color()),
         PlanFormat::Markdown => plan::plan_markdown(&p, &findings),
@@ -46,7 +51,7 @@ pub fn plan(run: &Run, args: &PlanArgs) -> u8 {
         PlanFormat::Mermaid => plan::plan_mermaid(&p),
         PlanFormat::Dot => plan::plan_dot(&p),
     };
-    let code = print(&text);
+    let code = Printer::new(run).data(&text);
     if code != EXIT_OK {
         return code;
     }
@@ -58,11 +63,12 @@ pub fn plan(run: &Run, args: &PlanArgs) -> u8 {
 }
 
 pub fn validate(run: &Run, args: &ValidateArgs) -> u8 {
-    let (input, p, mut findings) = analyze(run, &args.checks);
+    let files = fluxsim::discover::flux_files(&run.discovery.repo_root);
+    let (p, mut findings) = analyze(run, &args.checks, &files);
     if run.changed_only.is_some() {
         findings.retain(|f| concerns_shown(run, f));
     }
-    let mut report = plan::validate_report(&input, &p, &findings);
+    let mut report = plan::validate_report(&input(run, &args.checks, &files), &p, &findings);
     if run.changed_only.is_some() {
         report.entries.retain(|e| shown(run, &e.owner));
         report.summary = plan::Summary::default();
@@ -79,7 +85,7 @@ pub fn validate(run: &Run, args: &ValidateArgs) -> u8 {
         ValidateFormat::Json => plan::report_json(&report),
         ValidateFormat::Junit => plan::report_junit(&report),
     };
-    let code = print(&text);
+    let code = Printer::new(run).data(&text);
     if code != EXIT_OK {
         return code;
     }

@@ -1,8 +1,9 @@
 //! `get` and `build`: the rendered cluster as tables, YAML, JSON or a snapshot folder.
 
 use super::args::{BuildArgs, BuildFormat, BuildWhat, GetFormat, GetWhat, GlobalArgs};
-use super::output::{pretty, print, stdout_color};
+use super::output::{Printer, pretty, stdout_color};
 use super::{EXIT_OK, EXIT_SETUP};
+use fluxsim::model::{OwnerId, OwnerRecord};
 use fluxsim::pipeline::Run;
 use fluxsim::{report, snapshot, yaml};
 use serde_json::{Value, json};
@@ -20,102 +21,86 @@ pub fn get(run: &Run, what: &GetWhat) -> u8 {
             a.output,
         ),
     };
+    let out = Printer::new(run);
     match format {
-        GetFormat::Table => print(&table),
-        GetFormat::Json => print(&(pretty(&json!(rows)) + "\n")),
-        GetFormat::Yaml => print(&yaml::to_yaml(&json!(rows))),
+        GetFormat::Table => out.data(&table),
+        GetFormat::Json => out.data(&(pretty(&json!(rows)) + "\n")),
+        GetFormat::Yaml => out.data(&yaml::to_yaml(&json!(rows))),
     }
 }
 
-/// One owner's rendered objects, for stdout.
-struct Owner {
-    kind: &'static str,
-    namespace: String,
-    name: String,
-    status: Option<fluxsim::graph::Status>,
-    objects: Vec<Value>,
-}
-
 pub fn build(run: &Run, args: &BuildArgs, g: &GlobalArgs) -> u8 {
+    let out = Printer::new(run);
     if let Some(dir) = &args.output_dir {
         return match snapshot::write(run, dir, g.show_secrets) {
             Ok(n) => {
                 if !g.quiet {
-                    eprintln!("wrote {n} objects to {}", dir.display());
+                    out.message(&format!("wrote {n} objects to {}\n", dir.display()));
                 }
                 EXIT_OK
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                out.message(&format!("error: {e}\n"));
                 EXIT_SETUP
             }
         };
     }
-    let owners = select(run, args.what.as_ref(), g.show_secrets);
+    let owners = select(run, args.what.as_ref());
     if owners.is_empty()
         && let Some(BuildWhat::Ks { name } | BuildWhat::Hr { name }) = &args.what
     {
-        eprintln!("error: nothing named {name}");
+        out.message(&format!("error: nothing named {name}\n"));
         return EXIT_SETUP;
     }
+    let objects: Vec<(&OwnerRecord, Vec<Value>)> = owners
+        .into_iter()
+        .map(|o| (o, snapshot::owner_objects(run, o, g.show_secrets)))
+        .collect();
     match args.output {
         BuildFormat::Yaml => {
-            let objects: Vec<&Value> = owners.iter().flat_map(|o| &o.objects).collect();
-            print(&yaml::to_yaml_stream(objects))
+            let all = objects.iter().flat_map(|(_, objects)| objects);
+            out.data(&yaml::to_yaml_stream(all))
         }
         BuildFormat::Json => {
-            let list: Vec<Value> = owners
+            let list: Vec<Value> = objects
                 .iter()
-                .map(|o| {
+                .map(|(o, objects)| {
                     json!({
-                        "kind": o.kind,
-                        "name": o.name,
-                        "namespace": o.namespace,
-                        "status": o.status.as_ref().map(|s| s.label()),
-                        "message": o.status.as_ref().map(|s| s.message()),
-                        "objects": o.objects,
+                        "kind": o.id.kind.as_str(),
+                        "name": o.id.name,
+                        "namespace": o.id.namespace,
+                        "status": o.outcome.label(),
+                        "message": o.outcome.message(),
+                        "objects": objects,
                     })
                 })
                 .collect();
-            print(&(pretty(&json!(list)) + "\n"))
+            out.data(&(pretty(&json!(list)) + "\n"))
         }
     }
 }
 
 /// Owners in output order: each Kustomization, then the HelmReleases it produced.
-fn select(run: &Run, what: Option<&BuildWhat>, show_secrets: bool) -> Vec<Owner> {
-    let matches =
-        |id: &fluxsim::flux::NamespacedName, name: &str| id.name == name || id.to_string() == name;
+fn select<'a>(run: &'a Run, what: Option<&BuildWhat>) -> Vec<&'a OwnerRecord> {
+    let matches = |id: &OwnerId, name: &str| id.name == name || id.name().to_string() == name;
     let mut out = Vec::new();
-    for (id, node) in snapshot::ordered(run) {
+    for ks in snapshot::ordered(run) {
         let want_ks = match what {
             None | Some(BuildWhat::All) => true,
-            Some(BuildWhat::Ks { name }) => matches(id, name),
+            Some(BuildWhat::Ks { name }) => matches(&ks.id, name),
             Some(BuildWhat::Hr { .. }) => false,
         };
         if want_ks {
-            out.push(Owner {
-                kind: "Kustomization",
-                namespace: id.namespace.clone(),
-                name: id.name.clone(),
-                status: run.analysis.status.get(id).cloned(),
-                objects: snapshot::owner_objects(run, node, show_secrets),
-            });
+            out.push(ks);
         }
-        for hr in snapshot::releases_of(run, id) {
+        for hr in snapshot::releases_of(run, &ks.id) {
             let want_hr = match what {
                 None | Some(BuildWhat::All) => true,
                 Some(BuildWhat::Hr { name }) => matches(&hr.id, name),
                 Some(BuildWhat::Ks { .. }) => false,
             };
             if want_hr {
-                out.push(Owner {
-                    kind: "HelmRelease",
-                    namespace: hr.id.namespace.clone(),
-                    name: hr.id.name.clone(),
-                    status: run.release_status.get(&hr.id).cloned(),
-                    objects: snapshot::release_objects(run, hr, show_secrets),
-                });
+                out.push(hr);
             }
         }
     }

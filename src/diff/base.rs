@@ -1,7 +1,7 @@
 //! Materializes the base side of a diff: the tree of a git revision, extracted into a temporary
 //! directory with the `git` CLI.
 //!
-//! Extraction is `git archive --format=tar <commit> | tar -x`. It only reads the object store:
+//! Extraction is `git archive --format=tar <commit>`, unpacked in Rust. It only reads the object store:
 //! the user's working tree, index, HEAD and `.git/worktrees` stay untouched, and nothing needs
 //! cleaning up but the temporary directory (a crashed run leaves no stale worktree registration,
 //! which `git worktree add` would). Caveat: `git archive` honours `export-ignore` /
@@ -12,9 +12,8 @@
 //! revision that does not resolve is retried as `origin/<rev>` (CI checkouts often have only the
 //! remote-tracking branch).
 
-use std::io::Read;
+use crate::process::{self, ProcessError};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 use tempfile::TempDir;
 
 /// The folder of `--cache-dir` where base trees are kept, one per commit.
@@ -28,10 +27,10 @@ const SHALLOW_HINT: &str = "the repository is a shallow clone; fetch full histor
 #[derive(Debug, thiserror::Error)]
 pub enum BaseError {
     #[error("could not run `git {args}` in {dir}: {source}")]
-    Spawn {
+    Git {
         args: String,
         dir: PathBuf,
-        source: std::io::Error,
+        source: ProcessError,
     },
     #[error("{dir} is not inside a git work tree: {stderr}")]
     NotARepository { dir: PathBuf, stderr: String },
@@ -222,41 +221,55 @@ pub fn prune_baselines(keep: &Path, max_age: Option<std::time::Duration>) -> std
     Ok(removed)
 }
 
-fn git(dir: &Path, args: &[&str]) -> Result<Output, BaseError> {
-    Command::new("git")
+/// What a git question answered: whether it succeeded, and what it printed.
+struct GitOut {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+fn git(dir: &Path, args: &[&str]) -> Result<GitOut, BaseError> {
+    let run = process::Command::new("git")
         .arg("-C")
         .arg(dir)
         .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|source| BaseError::Spawn {
+        .display_as(format!("git {}", args.join(" ")))
+        .run_blocking();
+    match run {
+        Ok(out) => Ok(GitOut {
+            ok: true,
+            stdout: out.stdout_text(),
+            stderr: out.stderr,
+        }),
+        Err(ProcessError::Failed { stderr, .. }) => Ok(GitOut {
+            ok: false,
+            stdout: String::new(),
+            stderr,
+        }),
+        Err(source) => Err(BaseError::Git {
             args: args.join(" "),
             dir: dir.to_path_buf(),
             source,
-        })
+        }),
+    }
 }
 
-fn stdout_line(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn stderr_text(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).trim().to_string()
+fn stdout_line(out: &GitOut) -> String {
+    out.stdout.trim().to_string()
 }
 
 /// The repository's top level and `dir` relative to it.
 fn locate(dir: &Path) -> Result<(PathBuf, PathBuf), BaseError> {
     let out = git(dir, &["rev-parse", "--show-toplevel", "--show-prefix"])?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut lines = text.lines();
-    match (out.status.success(), lines.next()) {
+    let mut lines = out.stdout.lines();
+    match (out.ok, lines.next()) {
         (true, Some(top)) if !top.is_empty() => Ok((
             PathBuf::from(top),
             PathBuf::from(lines.next().unwrap_or_default()),
         )),
         _ => Err(BaseError::NotARepository {
             dir: dir.to_path_buf(),
-            stderr: stderr_text(&out),
+            stderr: out.stderr.clone(),
         }),
     }
 }
@@ -276,7 +289,7 @@ fn resolve(dir: &Path, rev: &str) -> Result<Option<String>, BaseError> {
         ],
     )?;
     let id = stdout_line(&out);
-    Ok((out.status.success() && !id.is_empty()).then_some(id))
+    Ok((out.ok && !id.is_empty()).then_some(id))
 }
 
 fn resolve_explicit(dir: &Path, rev: &str) -> Result<String, BaseError> {
@@ -300,7 +313,7 @@ fn default_base(dir: &Path) -> Result<(String, String), BaseError> {
         }
         let out = git(dir, &["merge-base", "HEAD", upstream])?;
         let id = stdout_line(&out);
-        if out.status.success() && !id.is_empty() {
+        if out.ok && !id.is_empty() {
             return Ok((upstream.to_string(), id));
         }
         return Err(BaseError::NoMergeBase {
@@ -324,56 +337,28 @@ fn shallow_hint(dir: &Path) -> Result<String, BaseError> {
     })
 }
 
-/// `git archive <commit> | tar -x -C <dest>`; the error text carries both programs' stderr.
+/// `git archive <commit>` into a file next to `dest`, unpacked into `dest` (the tar crate never
+/// writes outside it).
 fn extract(repo: &Path, commit: &str, dest: &Path) -> Result<(), String> {
-    let mut archive = Command::new("git")
+    let parent = dest.parent().unwrap_or(dest);
+    let archive = tempfile::Builder::new()
+        .prefix(".archive-")
+        .suffix(".tar")
+        .tempfile_in(parent)
+        .map_err(|e| format!("cannot create the archive file: {e}"))?;
+    process::Command::new("git")
         .arg("-C")
         .arg(repo)
-        .args(["archive", "--format=tar", commit])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("could not run `git archive`: {e}"))?;
-    // Read git's stderr on a thread: a full stderr pipe would block git while tar waits on it.
-    let git_stderr = archive.stderr.take().map(|mut pipe| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = pipe.read_to_string(&mut text);
-            text
-        })
-    });
-    let Some(tar_input) = archive.stdout.take() else {
-        let _ = archive.kill();
-        let _ = archive.wait();
-        return Err("`git archive` gave no output pipe".into());
-    };
-    let tar = Command::new("tar")
-        .arg("-x")
-        .arg("-f")
-        .arg("-")
-        .arg("-C")
-        .arg(dest)
-        .stdin(Stdio::from(tar_input))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output();
-    let git_status = archive.wait();
-    let git_err = git_stderr.and_then(|h| h.join().ok()).unwrap_or_default();
-    let tar = tar.map_err(|e| format!("could not run `tar`: {e}"))?;
-    match git_status {
-        Ok(s) if s.success() => {}
-        Ok(s) => return Err(format!("`git archive` exited with {s}: {}", git_err.trim())),
-        Err(e) => return Err(format!("`git archive` failed: {e}")),
-    }
-    if !tar.status.success() {
-        return Err(format!(
-            "`tar -x` exited with {}: {}",
-            tar.status,
-            stderr_text(&tar)
-        ));
-    }
-    Ok(())
+        .args(["archive", "--format=tar", "-o"])
+        .arg(archive.path())
+        .arg(commit)
+        .display_as("git archive")
+        .run_blocking()
+        .map_err(|e| e.to_string())?;
+    let file = std::fs::File::open(archive.path()).map_err(|e| e.to_string())?;
+    tar::Archive::new(file)
+        .unpack(dest)
+        .map_err(|e| format!("unpacking `git archive`: {e}"))
 }
 
 #[cfg(test)]
@@ -383,7 +368,7 @@ mod tests {
 
     /// Runs git in `dir` with a fixed identity, failing the test on error.
     fn run(dir: &Path, args: &[&str]) -> String {
-        let out = Command::new("git")
+        let out = process::Command::new("git")
             .arg("-C")
             .arg(dir)
             .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
@@ -394,10 +379,9 @@ mod tests {
                 "commit.gpgsign=false",
             ])
             .args(args)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "git {args:?}: {}", stderr_text(&out));
-        stdout_line(&out)
+            .run_blocking()
+            .unwrap_or_else(|e| panic!("git {args:?}: {e}"));
+        out.stdout_text().trim().to_string()
     }
 
     /// An "origin" repo with two commits on main, and a clone with a feature branch (tracking

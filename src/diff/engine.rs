@@ -2,8 +2,8 @@
 //! unified patches. Pure: no I/O, deterministic output order.
 
 use super::model::{
-    ClusterDiff, Counts, DiffOptions, ObjectChange, ObjectDiff, ObjectKey, OwnerChange, OwnerDiff,
-    OwnerRef, Side, SideOwner, SideState,
+    ClusterDiff, Counts, DiffOptions, ObjectChange, ObjectDiff, ObjectRef, OwnerChange, OwnerDiff,
+    OwnerId, Side, SideOwner, SideState,
 };
 use super::normalize::{object_key, object_text};
 use serde_json::Value;
@@ -18,7 +18,7 @@ const DIFF_TIMEOUT: Duration = Duration::from_secs(2);
 /// Compares `base` (e.g. the target branch) with `head` (the PR). Owners outside `opts.scope` are
 /// ignored. Objects pair by owner plus (group, kind, namespace, name).
 pub fn diff(base: &Side, head: &Side, opts: &DiffOptions) -> ClusterDiff {
-    let refs: BTreeSet<&OwnerRef> = base
+    let refs: BTreeSet<&OwnerId> = base
         .owners
         .keys()
         .chain(head.owners.keys())
@@ -32,7 +32,7 @@ pub fn diff(base: &Side, head: &Side, opts: &DiffOptions) -> ClusterDiff {
 }
 
 fn diff_owner(
-    owner: &OwnerRef,
+    owner: &OwnerId,
     base: Option<&SideOwner>,
     head: Option<&SideOwner>,
     opts: &DiffOptions,
@@ -129,7 +129,7 @@ fn one_line(msg: &str) -> String {
 }
 
 /// Objects keyed by identity; the n-th duplicate of one identity gets `duplicate = n`.
-fn index(objects: &[Value]) -> BTreeMap<ObjectKey, &Value> {
+fn index(objects: &[Value]) -> BTreeMap<ObjectRef, &Value> {
     let mut out = BTreeMap::new();
     for obj in objects {
         let mut key = object_key(obj);
@@ -142,14 +142,14 @@ fn index(objects: &[Value]) -> BTreeMap<ObjectKey, &Value> {
 }
 
 fn diff_objects(
-    owner: &OwnerRef,
+    owner: &OwnerId,
     base: &[Value],
     head: &[Value],
     opts: &DiffOptions,
 ) -> Vec<ObjectDiff> {
     let base = index(base);
     let head = index(head);
-    let keys: BTreeSet<&ObjectKey> = base.keys().chain(head.keys()).collect();
+    let keys: BTreeSet<&ObjectRef> = base.keys().chain(head.keys()).collect();
     let mut out = Vec::new();
     for key in keys {
         // Most objects are unchanged: skip serializing them (map equality ignores key order).
@@ -206,12 +206,13 @@ fn diff_objects(
 
 #[cfg(test)]
 mod tests {
-    use super::super::model::{OwnerKind, OwnerStatus, has_changes};
+    use super::super::model::{OwnerKind, has_changes};
     use super::*;
+    use crate::model::{FailureReason, Outcome, SkipReason};
     use serde_json::json;
 
-    pub(crate) fn owner(kind: OwnerKind, ns: &str, name: &str) -> OwnerRef {
-        OwnerRef {
+    pub(crate) fn owner(kind: OwnerKind, ns: &str, name: &str) -> OwnerId {
+        OwnerId {
             kind,
             namespace: ns.into(),
             name: name.into(),
@@ -220,7 +221,7 @@ mod tests {
 
     fn rendered(objects: Vec<Value>) -> SideOwner {
         SideOwner {
-            status: OwnerStatus::Rendered,
+            status: Outcome::Rendered,
             objects,
         }
     }
@@ -231,7 +232,7 @@ mod tests {
             "spec":{"template":{"spec":{"containers":[{"name":"c","image":image}]}}}})
     }
 
-    fn side(entries: Vec<(OwnerRef, SideOwner)>) -> Side {
+    fn side(entries: Vec<(OwnerId, SideOwner)>) -> Side {
         Side {
             owners: entries.into_iter().collect(),
         }
@@ -265,7 +266,7 @@ mod tests {
         let got: Vec<(String, ObjectChange)> = o
             .objects
             .iter()
-            .map(|x| (x.key.name.clone(), x.change))
+            .map(|x| (x.key.key.name.clone(), x.change))
             .collect();
         assert_eq!(
             got,
@@ -357,7 +358,7 @@ mod tests {
         let head = side(vec![(
             hr.clone(),
             SideOwner {
-                status: OwnerStatus::Failed("chart\n  not found".into()),
+                status: Outcome::failed(FailureReason::Build, "chart\n  not found"),
                 objects: vec![],
             },
         )]);
@@ -377,7 +378,7 @@ mod tests {
             &side(vec![(
                 hr.clone(),
                 SideOwner {
-                    status: OwnerStatus::Unavailable("source missing".into()),
+                    status: Outcome::skipped(SkipReason::SourceUnavailable, "source missing"),
                     objects: vec![],
                 },
             )]),
@@ -399,7 +400,7 @@ mod tests {
     fn failure_on_both_sides_is_brief_and_not_a_change() {
         let hr = owner(OwnerKind::HelmRelease, "default", "app");
         let failed = SideOwner {
-            status: OwnerStatus::Failed("boom".into()),
+            status: Outcome::failed(FailureReason::Build, "boom"),
             objects: vec![deploy("web", "a:1")],
         };
         let s = side(vec![(hr, failed)]);

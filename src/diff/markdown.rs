@@ -37,7 +37,7 @@ pub fn markdown(diff: &ClusterDiff, opts: &DiffOptions) -> String {
     let rows: Vec<String> = owners.iter().map(|o| table_row(o)).collect();
     let sections: Vec<(String, String)> = owners
         .iter()
-        .filter_map(|o| section(o).map(|s| (o.owner.title(), s)))
+        .filter_map(|o| section(o).map(|s| (o.owner.to_string(), s)))
         .collect();
     let table_len = table.len() + rows.iter().map(String::len).sum::<usize>() + 1;
     let all_cut_note = if sections.is_empty() {
@@ -158,7 +158,7 @@ fn table_row(o: &OwnerDiff) -> String {
     let note = o.note.as_deref().map(short_cell).unwrap_or_default();
     format!(
         "| {} | {} | {} | {} | {} | {} |\n",
-        cell(&o.owner.title()),
+        cell(&o.owner.to_string()),
         change_word(o.change),
         o.counts.added,
         o.counts.changed,
@@ -185,7 +185,7 @@ fn section(o: &OwnerDiff) -> Option<String> {
         let body: String = o.objects.iter().map(|x| x.patch.as_str()).collect();
         let summary = format!(
             "{}: +{} ~{} −{} objects",
-            o.owner.title(),
+            o.owner,
             o.counts.added,
             o.counts.changed,
             o.counts.removed
@@ -206,7 +206,7 @@ fn section(o: &OwnerDiff) -> Option<String> {
         if message.is_empty() || o.change == OwnerChange::FailedOnBoth {
             return None;
         }
-        let summary = format!("{}: {}", o.owner.title(), change_word(o.change));
+        let summary = format!("{}: {}", o.owner, change_word(o.change));
         (summary, "text", message)
     } else {
         return None;

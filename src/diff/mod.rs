@@ -10,6 +10,7 @@ mod json;
 mod markdown;
 mod model;
 mod normalize;
+mod side;
 mod stat;
 mod unified;
 
@@ -22,9 +23,10 @@ pub use json::json;
 pub use markdown::{MARKER, markdown};
 pub use model::{
     ClusterDiff, Counts, DEFAULT_LIMIT_BYTES, DEFAULT_STRIP_ATTRS, DiffOptions, ObjectChange,
-    ObjectDiff, ObjectKey, OwnerChange, OwnerDiff, OwnerKind, OwnerRef, OwnerStatus, Scope, Side,
+    ObjectDiff, ObjectKey, ObjectRef, OwnerChange, OwnerDiff, OwnerId, OwnerKind, Scope, Side,
     SideOwner, SideState, has_changes,
 };
+pub use side::{shown_kustomizations, side_of};
 pub use stat::stat;
 pub use unified::unified;
 
@@ -32,6 +34,7 @@ pub use unified::unified;
 #[cfg(test)]
 mod test_support {
     use super::*;
+    use crate::model::{FailureReason, Outcome};
     use serde_json::{Value, json};
 
     fn cm(i: usize, value: &str) -> Value {
@@ -50,13 +53,13 @@ mod test_support {
         let mut base = Side::default();
         let mut head = Side::default();
         for (o, &objects) in sizes.iter().enumerate() {
-            let owner = OwnerRef {
+            let owner = OwnerId {
                 kind: OwnerKind::HelmRelease,
                 namespace: "apps".into(),
                 name: format!("app-{o:02}"),
             };
             let side = |v: &str| SideOwner {
-                status: OwnerStatus::Rendered,
+                status: Outcome::Rendered,
                 objects: (0..objects).map(|i| cm(i, v)).collect(),
             };
             base.owners.insert(owner.clone(), side("old"));
@@ -67,7 +70,7 @@ mod test_support {
 
     /// HelmRelease `default/app` rendered on base, failed with "boom" on head.
     pub(crate) fn failed_head_cluster() -> ClusterDiff {
-        let owner = OwnerRef {
+        let owner = OwnerId {
             kind: OwnerKind::HelmRelease,
             namespace: "default".into(),
             name: "app".into(),
@@ -77,14 +80,14 @@ mod test_support {
         base.owners.insert(
             owner.clone(),
             SideOwner {
-                status: OwnerStatus::Rendered,
+                status: Outcome::Rendered,
                 objects: vec![cm(0, "x")],
             },
         );
         head.owners.insert(
             owner,
             SideOwner {
-                status: OwnerStatus::Failed("boom".into()),
+                status: Outcome::failed(FailureReason::Build, "boom"),
                 objects: vec![],
             },
         );

@@ -7,41 +7,21 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub enum OwnerKind {
-    Kustomization,
-    HelmRelease,
-}
-
-/// The Flux object that produced a set of rendered objects.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct OwnerRef {
-    pub kind: OwnerKind,
-    pub namespace: String,
-    pub name: String,
-}
-
-/// How an owner's render went on one side.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum OwnerStatus {
-    Rendered,
-    Failed(String),
-    /// Could not be known offline (source or chart missing).
-    Unavailable(String),
-}
+use crate::model::Outcome;
+pub use crate::model::{ObjectKey, OwnerId, OwnerKind};
 
 /// One owner on one side. `objects` are already redacted (secrets are `<secret:…>` tokens) and
-/// only looked at when the status is [`OwnerStatus::Rendered`].
+/// only looked at when it rendered.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SideOwner {
-    pub status: OwnerStatus,
+    pub status: Outcome,
     pub objects: Vec<serde_json::Value>,
 }
 
 /// One rendered cluster (base branch or PR head).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Side {
-    pub owners: BTreeMap<OwnerRef, SideOwner>,
+    pub owners: BTreeMap<OwnerId, SideOwner>,
 }
 
 /// Which owners a diff looks at (`fluxsim diff [ks|hr|all]`).
@@ -100,14 +80,13 @@ impl Default for DiffOptions {
     }
 }
 
-/// Identity of a rendered object inside its owner. The API version is left out on purpose, so
-/// that `v1beta1` → `v1` shows as a change of one object rather than a removal plus an addition.
+/// Identity of a rendered object inside its owner: its [`ObjectKey`] (no version, so that
+/// `v1beta1` → `v1` shows as a change of one object) and which of the objects with that identity
+/// in one owner's output it is.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct ObjectKey {
-    pub group: String,
-    pub kind: String,
-    pub namespace: String,
-    pub name: String,
+pub struct ObjectRef {
+    #[serde(flatten)]
+    pub key: ObjectKey,
     /// 0 normally; 1, 2, … for further objects with the same identity in one owner's output.
     #[serde(skip_serializing_if = "is_zero")]
     pub duplicate: usize,
@@ -117,36 +96,13 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
-impl ObjectKey {
+impl ObjectRef {
     /// `Kind[.group]/[namespace/]name`, e.g. `Deployment.apps/default/web`, `Namespace/apps`.
     pub fn label(&self) -> String {
-        let mut out = self.kind.clone();
-        if !self.group.is_empty() {
-            out.push('.');
-            out.push_str(&self.group);
+        match self.duplicate {
+            0 => self.key.label(),
+            n => format!("{}#{}", self.key.label(), n + 1),
         }
-        if !self.namespace.is_empty() {
-            out.push('/');
-            out.push_str(&self.namespace);
-        }
-        out.push('/');
-        out.push_str(&self.name);
-        if self.duplicate > 0 {
-            out.push_str(&format!("#{}", self.duplicate + 1));
-        }
-        out
-    }
-}
-
-impl OwnerRef {
-    /// `HelmRelease/default/app`: used in patch file names.
-    pub fn path_label(&self) -> String {
-        format!("{:?}/{}/{}", self.kind, self.namespace, self.name)
-    }
-
-    /// `HelmRelease default/app`: used in headings.
-    pub fn title(&self) -> String {
-        format!("{:?} {}/{}", self.kind, self.namespace, self.name)
     }
 }
 
@@ -160,7 +116,7 @@ pub enum ObjectChange {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ObjectDiff {
-    pub key: ObjectKey,
+    pub key: ObjectRef,
     pub change: ObjectChange,
     /// Lines added / removed in `patch`.
     pub insertions: usize,
@@ -183,9 +139,9 @@ impl SideState {
     pub(crate) fn from_status(owner: Option<&SideOwner>) -> SideState {
         match owner.map(|o| &o.status) {
             None => SideState::Absent,
-            Some(OwnerStatus::Rendered) => SideState::Rendered,
-            Some(OwnerStatus::Failed(m)) => SideState::Failed(m.clone()),
-            Some(OwnerStatus::Unavailable(m)) => SideState::Unavailable(m.clone()),
+            Some(Outcome::Failed(f)) => SideState::Failed(f.message.clone()),
+            Some(Outcome::Skipped(s)) => SideState::Unavailable(s.message.clone()),
+            Some(_) => SideState::Rendered,
         }
     }
 
@@ -219,7 +175,7 @@ pub struct Counts {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct OwnerDiff {
-    pub owner: OwnerRef,
+    pub owner: OwnerId,
     pub change: OwnerChange,
     pub base: SideState,
     pub head: SideState,

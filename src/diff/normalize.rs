@@ -8,27 +8,18 @@
 //! `selector`) are never touched: a selector change is a real, often immutable, change. Other maps
 //! that happen to be called `labels` (PrometheusRule alert labels, chart values) are left alone too.
 
-use super::model::ObjectKey;
+use super::model::ObjectRef;
+use crate::model::ObjectKey;
 use serde_json::{Map, Value};
 
 /// Keys that come first, in this order, in every map; the rest follow sorted. Any fixed order
 /// works (key order must never show as a change); this one reads like `kubectl` output.
 const LEADING_KEYS: [&str; 5] = ["apiVersion", "kind", "metadata", "name", "namespace"];
 
-/// The identity an object is paired by (without the duplicate counter).
-pub(crate) fn object_key(obj: &Value) -> ObjectKey {
-    let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_string();
-    let api_version = text(obj.get("apiVersion"));
-    let group = match api_version.rsplit_once('/') {
-        Some((group, _version)) => group.to_string(),
-        None => String::new(),
-    };
-    let meta = obj.get("metadata");
-    ObjectKey {
-        group,
-        kind: text(obj.get("kind")),
-        namespace: text(meta.and_then(|m| m.get("namespace"))),
-        name: text(meta.and_then(|m| m.get("name"))),
+/// The identity an object is paired by (the first of its identity).
+pub(crate) fn object_key(obj: &Value) -> ObjectRef {
+    ObjectRef {
+        key: ObjectKey::of(obj),
         duplicate: 0,
     }
 }

@@ -31,7 +31,7 @@ pub fn unified(diff: &ClusterDiff, opts: &DiffOptions) -> String {
 }
 
 fn owner_block(owner: &OwnerDiff, color: bool) -> String {
-    let mut out = paint(&format!("# {}", owner.owner.title()), BOLD, color);
+    let mut out = paint(&format!("# {}", owner.owner), BOLD, color);
     out.push('\n');
     if let Some(note) = &owner.note {
         out.push_str(&paint(&format!("! {note}"), BOLD, color));

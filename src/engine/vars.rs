@@ -1,9 +1,7 @@
 //! The substituteFrom objects builds have made, and what one build reads of them.
 
-use super::Pending;
-use crate::build::BuildOutput;
 use crate::flux::Kustomization;
-use crate::object::ObjectKey;
+use crate::model::{ObjectKey, RenderedObject};
 use crate::postbuild::VarLookup;
 use crate::substitute::RefKind;
 use serde_json::Value;
@@ -14,7 +12,10 @@ use std::sync::Arc;
 pub(super) type VarKey = (String, String, String);
 
 /// substituteFrom objects, and whether a selected build made them.
-pub(super) type VarsIndex = HashMap<VarKey, (Value, bool)>;
+#[derive(Default)]
+pub(super) struct VarsIndex {
+    objects: HashMap<VarKey, (Value, bool)>,
+}
 
 pub(super) fn kind_name(kind: &RefKind) -> &'static str {
     match kind {
@@ -23,6 +24,7 @@ pub(super) fn kind_name(kind: &RefKind) -> &'static str {
     }
 }
 
+/// The key a Kustomization's substituteFrom reference is looked up by (its own namespace).
 pub(super) fn key(ks: &Kustomization, r: &(RefKind, String)) -> VarKey {
     (
         kind_name(&r.0).to_string(),
@@ -31,40 +33,44 @@ pub(super) fn key(ks: &Kustomization, r: &(RefKind, String)) -> VarKey {
     )
 }
 
-pub(super) fn index_vars(out: &BuildOutput, selected: bool, index: &mut VarsIndex) {
-    for obj in &out.objects {
-        let k = ObjectKey::of(obj);
-        if k.group.is_empty()
-            && (k.kind == "ConfigMap" || k.kind == "Secret")
-            && !k.namespace.is_empty()
-        {
-            index
-                .entry((k.kind, k.namespace, k.name))
-                .or_insert_with(|| (obj.clone(), selected));
+impl VarsIndex {
+    /// Records the ConfigMaps and Secrets a build made; the first producer of a key wins.
+    pub(super) fn add(&mut self, objects: &[RenderedObject], selected: bool) {
+        for o in objects {
+            let k = ObjectKey::of(&o.object);
+            if k.group.is_empty()
+                && (k.kind == "ConfigMap" || k.kind == "Secret")
+                && !k.namespace.is_empty()
+            {
+                self.objects
+                    .entry((k.kind, k.namespace, k.name))
+                    .or_insert_with(|| (o.object.clone(), selected));
+            }
         }
     }
-}
 
-/// Whether a substituteFrom object of `p` was made by a selected build.
-pub(super) fn reads_selected_vars(p: &Pending, index: &VarsIndex) -> bool {
-    p.refs
-        .iter()
-        .any(|r| index.get(&key(&p.node.ks, r)).is_some_and(|(_, s)| *s))
-}
+    pub(super) fn contains(&self, key: &VarKey) -> bool {
+        self.objects.contains_key(key)
+    }
 
-/// A lookup over the substituteFrom objects this build reads, frozen when it starts.
-pub(super) fn lookup_for(p: &Pending, index: &VarsIndex) -> VarLookup {
-    let found: HashMap<(String, String), Value> = p
-        .refs
-        .iter()
-        .filter_map(|r| {
-            let k = key(&p.node.ks, r);
-            index.get(&k).map(|(v, _)| ((k.0, k.2), v.clone()))
+    /// Whether a selected build made `key`.
+    pub(super) fn made_by_selected(&self, key: &VarKey) -> bool {
+        self.objects.get(key).is_some_and(|(_, s)| *s)
+    }
+
+    /// A lookup over the substituteFrom objects of `ks`, frozen when its build starts.
+    pub(super) fn lookup_for(&self, ks: &Kustomization, refs: &[(RefKind, String)]) -> VarLookup {
+        let found: HashMap<(String, String), Value> = refs
+            .iter()
+            .filter_map(|r| {
+                let k = key(ks, r);
+                self.objects.get(&k).map(|(v, _)| ((k.0, k.2), v.clone()))
+            })
+            .collect();
+        Arc::new(move |kind: &RefKind, name: &str| {
+            found
+                .get(&(kind_name(kind).to_string(), name.to_string()))
+                .cloned()
         })
-        .collect();
-    Arc::new(move |kind: &RefKind, name: &str| {
-        found
-            .get(&(kind_name(kind).to_string(), name.to_string()))
-            .cloned()
-    })
+    }
 }

@@ -72,11 +72,11 @@ pub enum HelmError {
     Template { hr: String, stderr: String },
     #[error("HelmRelease '{hr}': post-renderer failed: {reason}")]
     PostRender { hr: String, reason: String },
-    #[error("HelmRelease '{hr}': could not run {program}: {source}")]
-    Spawn {
+    #[error("HelmRelease '{hr}': {source}")]
+    Process {
         hr: String,
-        program: String,
-        source: std::io::Error,
+        #[source]
+        source: crate::process::ProcessError,
     },
     #[error("HelmRelease '{hr}': {path}: {source}")]
     Io {

@@ -159,21 +159,16 @@ async fn run_kustomize(
     )
     .map_err(|e| fail(e.to_string()))?;
     let program = kustomize.first().map_or("kustomize", String::as_str);
-    let mut cmd = tokio::process::Command::new(program);
-    cmd.args(kustomize.iter().skip(1))
+    let output = crate::process::Command::new(program)
+        .args(kustomize.iter().skip(1))
         .arg(dir.path())
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true);
-    let output = cmd
-        .output()
+        .run()
         .await
-        .map_err(|e| fail(format!("could not run {program}: {e}")))?;
-    if !output.status.success() {
-        return Err(fail(
-            String::from_utf8_lossy(&output.stderr).trim().to_string(),
-        ));
-    }
-    crate::yaml::parse_documents(&String::from_utf8_lossy(&output.stdout))
+        .map_err(|e| match e {
+            crate::process::ProcessError::Failed { stderr, .. } => fail(stderr),
+            e => fail(e.to_string()),
+        })?;
+    crate::yaml::parse_documents(&output.stdout_text())
         .map_err(|e| fail(format!("unparsable kustomize output: {e}")))
 }
 

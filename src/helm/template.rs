@@ -2,10 +2,10 @@
 //! into objects tagged by where they came from (`crds/`, hooks, templates).
 
 use super::error::HelmError;
+use crate::process::{self, ProcessError};
 use regex::Regex;
 use serde_json::Value;
 use std::path::Path;
-use std::process::Stdio;
 use std::sync::LazyLock;
 
 /// Flags of one `helm template` call.
@@ -54,48 +54,39 @@ impl TemplateArgs {
     }
 }
 
-/// A command with Helm's home folders pointed into `home`, and no inherited `HELM_*` settings,
-/// so the user's repositories, plugins and registry logins are never read or written.
-pub(crate) fn helm_command(helm: &[String], home: &Path) -> tokio::process::Command {
+/// A command with Helm's home folders pointed into `home` and an explicit environment (no
+/// inherited `HELM_*` settings), so the user's repositories, plugins and registry logins are
+/// never read or written.
+pub(crate) fn helm_command(helm: &[String], home: &Path) -> process::Command {
     let program = helm.first().map_or("helm", String::as_str);
-    let mut cmd = tokio::process::Command::new(program);
-    cmd.args(helm.iter().skip(1));
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("HELM_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("HELM_CACHE_HOME", home.join("cache"))
+    process::Command::new(program)
+        .args(helm.iter().skip(1))
+        .env("HELM_CACHE_HOME", home.join("cache"))
         .env("HELM_CONFIG_HOME", home.join("config"))
         .env("HELM_DATA_HOME", home.join("data"))
-        .stdin(Stdio::null())
-        .kill_on_drop(true);
-    cmd
 }
 
-/// Runs a command to completion; a non-zero exit gives helm's stderr, trimmed.
+/// Runs a helm command to completion; a non-zero exit gives helm's stderr, trimmed.
 pub(crate) async fn run(
     hr: &str,
-    mut cmd: tokio::process::Command,
+    cmd: process::Command,
     program: &str,
 ) -> Result<String, HelmError> {
-    let output = cmd.output().await.map_err(|source| HelmError::Spawn {
-        hr: hr.to_string(),
-        program: program.to_string(),
-        source,
-    })?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr).trim().to_string();
-        return Err(HelmError::Template {
+    match cmd.display_as(program).run().await {
+        Ok(out) => Ok(out.stdout_text()),
+        Err(ProcessError::Failed { stderr, status, .. }) => Err(HelmError::Template {
             hr: hr.to_string(),
             stderr: if stderr.is_empty() {
-                format!("{program} exited with {}", output.status)
+                format!("{program} exited with {status}")
             } else {
                 stderr
             },
-        });
+        }),
+        Err(source) => Err(HelmError::Process {
+            hr: hr.to_string(),
+            source,
+        }),
     }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// `helm template <release> <chart> …` → stdout.
@@ -107,8 +98,7 @@ pub(crate) async fn template(
     values: &Path,
     args: &TemplateArgs,
 ) -> Result<String, HelmError> {
-    let mut cmd = helm_command(helm, home);
-    cmd.args(args.to_args(chart, values));
+    let cmd = helm_command(helm, home).args(args.to_args(chart, values));
     run(hr, cmd, "helm template").await
 }
 

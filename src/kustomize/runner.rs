@@ -1,11 +1,12 @@
-//! Runs the real kustomize program (`kustomize build` or `kubectl kustomize`) as a subprocess.
+//! Runs the real kustomize program (`kustomize build` or `kubectl kustomize`) through
+//! [`crate::process`].
 //!
 //! Flux builds with krusty and `LoadRestrictionsNone`, builtin plugins only, legacy sort order:
 //! the CLI's defaults plus `--load-restrictor LoadRestrictionsNone` give the same result.
 
+use crate::process::{self, ProcessError};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
-use tokio::process::Command;
+use std::time::Duration;
 
 /// The kustomize command line to run: a program and the arguments before the folder.
 #[derive(Clone, Debug)]
@@ -17,31 +18,26 @@ pub struct KustomizeCommand {
 
 #[derive(Debug, thiserror::Error)]
 pub enum KustomizeError {
-    #[error("cannot run {command}: {source}")]
-    Spawn {
-        command: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("kustomize build of {0} failed: {1}")]
-    Failed(String, String),
+    #[error(transparent)]
+    Process(ProcessError),
+    #[error("kustomize build of {dir} failed: {message}")]
+    Failed { dir: String, message: String },
     #[error("no kustomize found: install kustomize or kubectl, or pass --kustomize CMD")]
     NotFound,
 }
 
 impl KustomizeCommand {
-    /// `--kustomize CMD` when given (split on whitespace, e.g. `kubectl kustomize`); otherwise
+    /// `--kustomize CMD` when given (its words, e.g. `kubectl kustomize`); otherwise
     /// `kustomize` on PATH, else `kubectl kustomize`.
-    pub fn resolve(explicit: Option<&str>) -> Result<KustomizeCommand, KustomizeError> {
-        if let Some(cmd) = explicit {
-            let mut parts = cmd.split_whitespace();
-            let program = parts.next().ok_or(KustomizeError::NotFound)?;
+    pub fn resolve(explicit: Option<&[String]>) -> Result<KustomizeCommand, KustomizeError> {
+        if let Some(words) = explicit {
+            let (program, rest) = words.split_first().ok_or(KustomizeError::NotFound)?;
             let program = which::which(program).map_err(|_| KustomizeError::NotFound)?;
-            let mut args: Vec<String> = parts.map(str::to_string).collect();
+            let mut args = rest.to_vec();
             if args.is_empty() && is_standalone_kustomize(&program) {
                 args.push("build".into());
             }
-            return Ok(Self::with_args(program, args, cmd));
+            return Ok(Self::with_args(program, args, &words.join(" ")));
         }
         if let Ok(p) = which::which("kustomize") {
             return Ok(Self::with_args(p, vec!["build".into()], "kustomize build"));
@@ -63,6 +59,13 @@ impl KustomizeCommand {
             args,
             display: display.to_string(),
         }
+    }
+
+    /// The program and its leading arguments, as one command line.
+    pub fn words(&self) -> Vec<String> {
+        std::iter::once(self.program.display().to_string())
+            .chain(self.args.iter().cloned())
+            .collect()
     }
 
     /// Identifies the program and its arguments for cache keys: path, size and modification
@@ -88,32 +91,31 @@ impl KustomizeCommand {
         dir: &Path,
         display_root: &Path,
     ) -> Result<(String, Duration), KustomizeError> {
-        let started = Instant::now();
-        let out = Command::new(&self.program)
-            .args(&self.args)
-            .arg(dir)
-            .kill_on_drop(true)
-            .output()
-            .await
-            .map_err(|source| KustomizeError::Spawn {
-                command: self.display.clone(),
-                source,
-            })?;
-        let elapsed = started.elapsed();
         let shown = format!(
             "./{}",
             dir.strip_prefix(display_root).unwrap_or(dir).display()
         );
-        if !out.status.success() {
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            return Err(KustomizeError::Failed(
-                shown,
-                trim_message(&stderr, display_root),
-            ));
-        }
-        let stdout = String::from_utf8(out.stdout)
-            .map_err(|_| KustomizeError::Failed(shown, "output is not UTF-8".into()))?;
-        Ok((stdout, elapsed))
+        let run = process::Command::new(&self.program)
+            .args(&self.args)
+            .arg(dir)
+            .display_as(self.display.clone())
+            .run()
+            .await;
+        let out = match run {
+            Ok(out) => out,
+            Err(ProcessError::Failed { stderr, .. }) => {
+                return Err(KustomizeError::Failed {
+                    dir: shown,
+                    message: trim_message(&stderr, display_root),
+                });
+            }
+            Err(e) => return Err(KustomizeError::Process(e)),
+        };
+        let stdout = String::from_utf8(out.stdout).map_err(|_| KustomizeError::Failed {
+            dir: shown,
+            message: "output is not UTF-8".into(),
+        })?;
+        Ok((stdout, out.elapsed))
     }
 }
 

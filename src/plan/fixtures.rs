@@ -2,7 +2,11 @@
 
 use serde_json::{Value, json};
 
-use super::input::{ClusterInput, FluxFile, Owner, OwnerId, OwnerKind, RenderStatus, VarDef};
+use super::input::Scenario;
+use crate::model::{
+    FailureReason, FluxFile, Outcome, OwnerId, OwnerKind, OwnerRecord as Owner, RenderedObject,
+    VarOrigin,
+};
 
 pub fn ks_id(ns: &str, name: &str) -> OwnerId {
     OwnerId::new(OwnerKind::Kustomization, ns, name)
@@ -29,18 +33,12 @@ pub fn hr(ns: &str, name: &str, spec: Value) -> Owner {
 }
 
 fn owner(id: OwnerId, api_version: &str, spec: Value) -> Owner {
-    Owner {
-        object: json!({"apiVersion": api_version, "kind": id.kind.as_str(),
-            "metadata": {"name": id.name, "namespace": id.namespace}, "spec": spec}),
-        file: Some(format!("clusters/main/{}/{}.yaml", id.namespace, id.name)),
-        id,
-        parent: None,
-        status: RenderStatus::Rendered,
-        objects: Vec::new(),
-        vars_defined: Default::default(),
-        vars_used: Default::default(),
-        vars_with_default: Default::default(),
-    }
+    let object = json!({"apiVersion": api_version, "kind": id.kind.as_str(),
+        "metadata": {"name": id.name, "namespace": id.namespace}, "spec": spec});
+    let file = Some(format!("clusters/main/{}/{}.yaml", id.namespace, id.name));
+    let mut o = Owner::pending(id, object, None, file);
+    o.outcome = Outcome::Rendered;
+    o
 }
 
 fn merge(base: &mut Value, extra: Value) {
@@ -66,17 +64,18 @@ impl OwnerExt for Owner {
         self
     }
     fn with(mut self, objects: Vec<Value>) -> Self {
-        self.objects.extend(objects);
+        self.objects
+            .extend(objects.into_iter().map(|o| RenderedObject::new(o, None)));
         self
     }
     fn failed(mut self, msg: &str) -> Self {
-        self.status = RenderStatus::Failed(msg.to_string());
+        self.outcome = Outcome::failed(FailureReason::Build, msg);
         self
     }
     fn defines(mut self, var: &str, source: &str, digest: &str) -> Self {
-        self.vars_defined.insert(
+        self.vars.defined.insert(
             var.to_string(),
-            VarDef {
+            VarOrigin {
                 source: source.to_string(),
                 digest: digest.to_string(),
             },
@@ -84,7 +83,11 @@ impl OwnerExt for Owner {
         self
     }
     fn uses(mut self, vars: &[&str]) -> Self {
-        self.vars_used.extend(vars.iter().map(|v| v.to_string()));
+        self.vars.substituted = true;
+        self.vars.used.extend(vars.iter().map(|v| v.to_string()));
+        self.vars
+            .used_bare
+            .extend(vars.iter().map(|v| v.to_string()));
         self
     }
 }
@@ -122,7 +125,7 @@ pub fn flux_object(o: &Owner) -> Value {
 }
 
 /// Builds the input, adding each child's Flux object to its parent's objects and a FluxFile per owner file.
-pub fn cluster(owners: Vec<Owner>) -> ClusterInput {
+pub fn cluster(owners: Vec<Owner>) -> Scenario {
     let mut owners = owners;
     let children: Vec<(OwnerId, Value)> = owners
         .iter()
@@ -130,7 +133,7 @@ pub fn cluster(owners: Vec<Owner>) -> ClusterInput {
         .collect();
     for (parent, object) in children {
         if let Some(p) = owners.iter_mut().find(|o| o.id == parent) {
-            p.objects.push(object);
+            p.objects.push(RenderedObject::new(object, None));
         }
     }
     let flux_files = owners
@@ -144,12 +147,7 @@ pub fn cluster(owners: Vec<Owner>) -> ClusterInput {
             })
         })
         .collect();
-    ClusterInput {
-        owners,
-        flux_files,
-        assume_crds: Vec::new(),
-        unknown_outputs: Vec::new(),
-    }
+    Scenario::new(owners, flux_files)
 }
 
 /// The bootstrap root: flux-system renders the GitRepository and the HelmRepository `charts`.
@@ -176,7 +174,7 @@ pub fn root() -> Owner {
 }
 
 /// a -> b -> a, plus c depending on a (blocked by the cycle).
-pub fn cycle() -> ClusterInput {
+pub fn cycle() -> Scenario {
     let r = root();
     cluster(vec![
         ks("flux-system", "a", json!({"dependsOn": [{"name": "b"}]})).under(&r),
@@ -197,7 +195,7 @@ pub fn cycle() -> ClusterInput {
 }
 
 /// apps depends on a Kustomization that does not exist.
-pub fn missing_dependency() -> ClusterInput {
+pub fn missing_dependency() -> Scenario {
     let r = root();
     cluster(vec![
         ks(
@@ -211,7 +209,7 @@ pub fn missing_dependency() -> ClusterInput {
 }
 
 /// apps renders a Certificate; cert-manager's CRDs come from a HelmRelease apps does not depend on.
-pub fn crd_in_later_wave() -> ClusterInput {
+pub fn crd_in_later_wave() -> Scenario {
     let r = root();
     let infra = ks("flux-system", "infra", json!({"wait": true}))
         .under(&r)
@@ -232,7 +230,7 @@ pub fn crd_in_later_wave() -> ClusterInput {
 }
 
 /// cert-manager -> cert-manager-webhooks -> cert-manager-issuers, each a KS with an HR; issuers correctly ordered.
-pub fn cert_manager_chain() -> ClusterInput {
+pub fn cert_manager_chain() -> Scenario {
     let r = root();
     let cm_ks = ks("flux-system", "cert-manager", json!({"wait": true})).under(&r);
     let cm_hr = hr(
@@ -277,7 +275,7 @@ pub fn cert_manager_chain() -> ClusterInput {
 }
 
 /// kube-prometheus-stack depends on its -crds release, cert-manager and rook-ceph-rbd (HelmReleases).
-pub fn kube_prometheus_stack() -> ClusterInput {
+pub fn kube_prometheus_stack() -> Scenario {
     let r = root();
     let infra = ks("flux-system", "infrastructure", json!({"wait": true}))
         .under(&r)
@@ -342,7 +340,7 @@ pub fn kube_prometheus_stack() -> ClusterInput {
 }
 
 /// apps depends on infra, which has neither wait nor healthChecks.
-pub fn wait_false_dependency() -> ClusterInput {
+pub fn wait_false_dependency() -> Scenario {
     let r = root();
     let infra = ks("flux-system", "infra", json!({}))
         .under(&r)
@@ -357,7 +355,7 @@ pub fn wait_false_dependency() -> ClusterInput {
 }
 
 /// Substitution variables: one undefined, one unused, one conflicting between two ConfigMaps.
-pub fn vars() -> ClusterInput {
+pub fn vars() -> Scenario {
     let r = root();
     let settings = ks("flux-system", "settings", json!({"wait": true}))
         .under(&r)
@@ -389,7 +387,7 @@ pub fn vars() -> ClusterInput {
 }
 
 /// The same ConfigMap rendered by two Kustomizations.
-pub fn duplicates() -> ClusterInput {
+pub fn duplicates() -> Scenario {
     let r = root();
     let a = ks("flux-system", "a", json!({}))
         .under(&r)
@@ -401,7 +399,7 @@ pub fn duplicates() -> ClusterInput {
 }
 
 /// `apps` uses namespace web that nothing creates; `db` uses namespace data created by a KS it does not depend on.
-pub fn namespaces() -> ClusterInput {
+pub fn namespaces() -> Scenario {
     let r = root();
     let ns = ks("flux-system", "namespaces", json!({"wait": true}))
         .under(&r)
@@ -423,7 +421,7 @@ pub fn namespaces() -> ClusterInput {
 }
 
 /// One Kustomization file that nothing applies.
-pub fn orphans() -> ClusterInput {
+pub fn orphans() -> Scenario {
     let mut input = cluster(vec![root()]);
     input.flux_files.push(FluxFile {
         path: "clusters/old/apps.yaml".to_string(),

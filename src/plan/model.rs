@@ -4,9 +4,9 @@
 use serde::Serialize;
 
 use super::duration::Millis;
-use super::graph::EdgeReason;
-use super::input::OwnerId;
 use super::timing::Timing;
+use crate::graph::{Cycle, EdgeReason};
+use crate::model::OwnerId;
 
 /// A prerequisite of an owner, with why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -40,29 +40,6 @@ pub struct Wave {
     /// The slowest member's timeout: how long this wave can take before something fails.
     pub worst_case: Millis,
     pub worst_case_seconds: u64,
-}
-
-/// A dependency cycle: Flux has no cycle detection, so its members never become Ready.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Cycle {
-    /// All members of the strongly connected component, sorted.
-    pub members: Vec<OwnerId>,
-    /// One concrete closed path through it, dependent first (each element waits for the next), the first
-    /// element repeated at the end.
-    pub path: Vec<OwnerId>,
-    /// Why `path[i]` waits for `path[i + 1]`.
-    pub steps: Vec<Vec<EdgeReason>>,
-}
-
-impl Cycle {
-    /// `ks/ns/a -> ks/ns/b -> ks/ns/a`.
-    pub fn display(&self) -> String {
-        self.path
-            .iter()
-            .map(OwnerId::short)
-            .collect::<Vec<_>>()
-            .join(" -> ")
-    }
 }
 
 /// An owner that cannot be scheduled because it (transitively) waits for a cycle.

@@ -6,10 +6,9 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use super::checks::{Finding, Severity};
-use super::graph::OwnerGraph;
-use super::input::{ClusterInput, OwnerId, RenderStatus};
+use super::input::{ClusterInput, render_error};
 use super::model::Plan;
-use super::reach::Reach;
+use crate::model::OwnerId;
 
 /// Verdict for one owner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -68,18 +67,14 @@ impl Report {
 
 /// Builds the report. `plan` and `findings` must come from `plan(input)` and `check(input, plan)`.
 pub fn validate_report(input: &ClusterInput, plan: &Plan, findings: &[Finding]) -> Report {
-    let g = OwnerGraph::build(input);
-    let reach = Reach::new(&g.graph);
+    let (g, reach) = (&input.analysis.graph, &input.analysis.reach);
     let n = g.len();
     let mut causes: Vec<Vec<String>> = vec![Vec::new(); n];
     let mut warnings: Vec<Vec<String>> = vec![Vec::new(); n];
     for (node, causes) in causes.iter_mut().enumerate() {
         let error = match plan.owner(&g.ids[node]) {
             Some(planned) => planned.render_error.clone(),
-            None => match &g.owner(input, node).status {
-                RenderStatus::Failed(e) => Some(e.clone()),
-                RenderStatus::Rendered => None,
-            },
+            None => render_error(g.owner(input.cluster, node)).map(str::to_string),
         };
         if let Some(e) = error {
             causes.push(format!("render failed: {e}"));
@@ -129,7 +124,7 @@ pub fn validate_report(input: &ClusterInput, plan: &Plan, findings: &[Finding]) 
             };
             ReportEntry {
                 owner: g.ids[node].clone(),
-                file: g.owner(input, node).file.clone(),
+                file: g.owner(input.cluster, node).file.clone(),
                 status,
                 causes: std::mem::take(&mut causes[node]),
                 blocked_by: if status == Status::Blocked {
@@ -152,7 +147,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn report(input: &ClusterInput) -> Report {
+    fn report(s: &super::super::input::Scenario) -> Report {
+        let input = &s.input();
         let p = plan(input);
         let f = check(input, &p);
         validate_report(input, &p, &f)
@@ -193,13 +189,19 @@ mod tests {
 
     #[test]
     fn error_findings_fail_all_owners_they_concern() {
+        // A duplicate object is a warning on both owners, not a failure.
         let rep = report(&fixtures::duplicates());
-        assert_eq!(rep.summary.failed, 2);
+        assert_eq!(rep.summary.failed, 0);
+        let warned: Vec<_> = rep
+            .entries
+            .iter()
+            .filter(|e| !e.warnings.is_empty())
+            .collect();
+        assert_eq!(warned.len(), 2);
         assert!(
-            rep.entries
+            warned
                 .iter()
-                .filter(|e| e.status == Status::Failed)
-                .all(|e| e.causes[0].starts_with("duplicate-object: "))
+                .all(|e| e.warnings[0].starts_with("duplicate-object: "))
         );
         let rep = report(&fixtures::cycle());
         assert_eq!(

@@ -4,7 +4,10 @@
 
 use serde_json::{Value, json};
 
-use super::input::{ClusterInput, FluxFile, Owner, OwnerId, OwnerKind, RenderStatus, VarDef};
+use super::input::Scenario;
+use crate::model::{
+    FluxFile, Outcome, OwnerId, OwnerKind, OwnerRecord as Owner, RenderedObject, VarOrigin,
+};
 
 /// splitmix64: tiny, deterministic and good enough to shape test data.
 struct Rng(u64);
@@ -42,21 +45,14 @@ fn meta(api_version: &str, kind: &str, ns: &str, name: &str) -> Value {
 }
 
 fn blank_owner(id: OwnerId, object: Value, parent: Option<OwnerId>) -> Owner {
-    Owner {
-        file: Some(format!(
-            "clusters/synthetic/{}/{}.yaml",
-            id.kind.short(),
-            id.name
-        )),
-        id,
-        object,
-        parent,
-        status: RenderStatus::Rendered,
-        objects: Vec::new(),
-        vars_defined: Default::default(),
-        vars_used: Default::default(),
-        vars_with_default: Default::default(),
-    }
+    let file = Some(format!(
+        "clusters/synthetic/{}/{}.yaml",
+        id.kind.short(),
+        id.name
+    ));
+    let mut o = Owner::pending(id, object, parent, file);
+    o.outcome = Outcome::Rendered;
+    o
 }
 
 /// A CRD rendered by HelmRelease `owner`: (group, kind, index of the HR, index of its Kustomization).
@@ -126,25 +122,31 @@ impl Gen {
             object.clone(),
             Some(self.owners[parent].id.clone()),
         );
-        owner.objects = objects;
+        owner.objects = objects
+            .into_iter()
+            .map(|o| RenderedObject::new(o, None))
+            .collect();
         if kind == OwnerKind::Kustomization {
             for v in 0..VARS {
-                owner.vars_defined.insert(
+                owner.vars.defined.insert(
                     format!("VAR_{v}"),
-                    VarDef {
+                    VarOrigin {
                         source: SETTINGS.to_string(),
                         digest: format!("{:08x}", v * 7919),
                     },
                 );
             }
             // VAR_{VARS} is never defined: an occasional undefined-variable finding.
+            owner.vars.substituted = true;
             for _ in 0..self.rng.below(4) {
-                owner
-                    .vars_used
-                    .insert(format!("VAR_{}", self.rng.below(VARS + 1)));
+                let var = format!("VAR_{}", self.rng.below(VARS + 1));
+                owner.vars.used.insert(var.clone());
+                owner.vars.used_bare.insert(var);
             }
         }
-        self.owners[parent].objects.push(object);
+        self.owners[parent]
+            .objects
+            .push(RenderedObject::new(object, None));
         self.owners.push(owner);
         i
     }
@@ -265,7 +267,7 @@ impl Gen {
 }
 
 /// Builds `n` owners (at least 1) deterministically from `seed`.
-pub fn synthetic_input(n: usize, seed: u64) -> ClusterInput {
+pub fn synthetic_input(n: usize, seed: u64) -> Scenario {
     let n = n.max(1);
     let mut root = blank_owner(
         OwnerId::new(OwnerKind::Kustomization, "flux-system", "flux-system"),
@@ -275,24 +277,28 @@ pub fn synthetic_input(n: usize, seed: u64) -> ClusterInput {
                 "sourceRef": {"kind": "GitRepository", "name": "flux-system"}}}),
         None,
     );
-    root.objects.push(meta(
-        "source.toolkit.fluxcd.io/v1",
-        "GitRepository",
-        "flux-system",
-        "flux-system",
-    ));
-    root.objects.push(meta(
-        "source.toolkit.fluxcd.io/v1",
-        "HelmRepository",
-        "flux-system",
-        "charts",
-    ));
-    root.objects
-        .push(meta("v1", "ConfigMap", "flux-system", "cluster-settings"));
+    let mut root_objects = vec![
+        meta(
+            "source.toolkit.fluxcd.io/v1",
+            "GitRepository",
+            "flux-system",
+            "flux-system",
+        ),
+        meta(
+            "source.toolkit.fluxcd.io/v1",
+            "HelmRepository",
+            "flux-system",
+            "charts",
+        ),
+        meta("v1", "ConfigMap", "flux-system", "cluster-settings"),
+    ];
     for k in 0..NAMESPACES {
-        root.objects
-            .push(meta("v1", "Namespace", "", &format!("ns-{k}")));
+        root_objects.push(meta("v1", "Namespace", "", &format!("ns-{k}")));
     }
+    root.objects = root_objects
+        .into_iter()
+        .map(|o| RenderedObject::new(o, None))
+        .collect();
     let mut g = Gen {
         rng: Rng(seed),
         owners: vec![root],
@@ -334,12 +340,7 @@ pub fn synthetic_input(n: usize, seed: u64) -> ClusterInput {
             })
         })
         .collect();
-    ClusterInput {
-        owners,
-        flux_files,
-        assume_crds: Vec::new(),
-        unknown_outputs: Vec::new(),
-    }
+    Scenario::new(owners, flux_files)
 }
 
 #[cfg(test)]
@@ -352,22 +353,22 @@ mod tests {
     fn deterministic() {
         let a = synthetic_input(120, 7);
         let b = synthetic_input(120, 7);
-        let ids = |c: &ClusterInput| c.owners.iter().map(|o| o.id.clone()).collect::<Vec<_>>();
+        let ids = |c: &Scenario| c.cluster.owners.keys().cloned().collect::<Vec<_>>();
         assert_eq!(ids(&a), ids(&b));
-        assert_eq!(plan(&a), plan(&b));
-        assert_ne!(plan(&a), plan(&synthetic_input(120, 8)));
+        assert_eq!(plan(&a.input()), plan(&b.input()));
+        assert_ne!(plan(&a.input()), plan(&synthetic_input(120, 8).input()));
     }
 
     #[test]
     fn plans_two_thousand_owners() {
         let input = synthetic_input(2000, 42);
-        let p = plan(&input);
+        let p = plan(&input.input());
         assert_eq!(p.owners.len(), 2000);
         assert!(p.cycles.is_empty());
         assert_eq!(p.waves.iter().map(|w| w.owners.len()).sum::<usize>(), 2000);
         assert!(p.waves.len() > 3);
         assert!(!p.critical_path.steps.is_empty());
-        let findings = check(&input, &p);
+        let findings = check(&input.input(), &p);
         // Kustomizations sometimes use VAR_12, which cluster-settings does not define.
         assert!(
             findings

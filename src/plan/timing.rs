@@ -5,8 +5,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::duration::{Millis, parse_go_duration};
-use super::input::{Owner, OwnerKind};
-use super::spec::{at, health_checks, str_at};
+use crate::graph::spec::{at, health_checks, str_at};
+use crate::model::{OwnerKind, OwnerRecord as Owner};
 
 /// kustomize-controller never uses a timeout below this (`GetTimeout`).
 const KS_MIN_TIMEOUT: Millis = Millis::from_secs(30);
@@ -205,22 +205,13 @@ impl Timing {
 
 #[cfg(test)]
 mod tests {
-    use super::super::input::{OwnerId, RenderStatus};
     use super::*;
+    use crate::model::OwnerId;
     use serde_json::json;
 
     fn timing(kind: OwnerKind, spec: Value) -> Timing {
-        Timing::of(&Owner {
-            id: OwnerId::new(kind, "ns", "n"),
-            object: json!({ "spec": spec }),
-            parent: None,
-            file: None,
-            status: RenderStatus::Rendered,
-            objects: Vec::new(),
-            vars_defined: Default::default(),
-            vars_used: Default::default(),
-            vars_with_default: Default::default(),
-        })
+        let id = OwnerId::new(kind, "ns", "n");
+        Timing::of(&Owner::pending(id, json!({ "spec": spec }), None, None))
     }
 
     #[test]

@@ -1,32 +1,28 @@
 //! `plan()`: assigns owners to bootstrap waves (longest-path layering of the owner graph), finds cycles and
 //! what they block, and computes the critical path by summed timeouts.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap};
 
 use super::duration::Millis;
-use super::graph::{EdgeReason, OwnerGraph};
-use super::input::{ClusterInput, RenderStatus};
+use super::input::{ClusterInput, render_error};
 use super::model::{
-    CriticalPath, CriticalStep, Cycle, Dependency, Plan, PlanEdge, PlannedOwner, Unscheduled, Wave,
+    CriticalPath, CriticalStep, Dependency, Plan, PlanEdge, PlannedOwner, Unscheduled, Wave,
 };
-use super::reach::Reach;
 use super::timing::Timing;
+use crate::graph::{EdgeReason, OwnerGraph, Reach};
 
 /// Computes the bootstrap plan of a rendered cluster. Never fails: cycles are reported, not fatal.
 pub fn plan(input: &ClusterInput) -> Plan {
-    let g = OwnerGraph::build(input);
-    let reach = Reach::new(&g.graph);
-    plan_with(input, &g, &reach)
-}
-
-pub(super) fn plan_with(input: &ClusterInput, g: &OwnerGraph, reach: &Reach) -> Plan {
+    let (g, reach) = (&input.analysis.graph, &input.analysis.reach);
     if g.is_empty() {
         return Plan::default();
     }
     let n = g.len();
-    let timings: Vec<Timing> = (0..n).map(|i| Timing::of(g.owner(input, i))).collect();
+    let timings: Vec<Timing> = (0..n)
+        .map(|i| Timing::of(g.owner(input.cluster, i)))
+        .collect();
 
-    let cycles = find_cycles(g, reach);
+    let cycles = input.analysis.cycles.clone();
     let mut cycle_of: HashMap<usize, usize> = HashMap::new();
     for (ci, comp) in reach
         .components
@@ -66,7 +62,7 @@ pub(super) fn plan_with(input: &ClusterInput, g: &OwnerGraph, reach: &Reach) -> 
 
     let owners: Vec<PlannedOwner> = (0..n)
         .map(|i| {
-            let owner = g.owner(input, i);
+            let owner = g.owner(input.cluster, i);
             PlannedOwner {
                 id: g.ids[i].clone(),
                 file: owner.file.clone(),
@@ -80,10 +76,7 @@ pub(super) fn plan_with(input: &ClusterInput, g: &OwnerGraph, reach: &Reach) -> 
                         reasons: sorted(reasons),
                     })
                     .collect(),
-                render_error: match &owner.status {
-                    RenderStatus::Rendered => None,
-                    RenderStatus::Failed(e) => Some(e.clone()),
-                },
+                render_error: render_error(owner).map(str::to_string),
             }
         })
         .collect();
@@ -152,63 +145,6 @@ fn sorted(reasons: &[EdgeReason]) -> Vec<EdgeReason> {
     let mut v = reasons.to_vec();
     v.sort();
     v
-}
-
-/// One cycle per cyclic component, with the shortest closed path from its smallest member.
-fn find_cycles(g: &OwnerGraph, reach: &Reach) -> Vec<Cycle> {
-    let mut cycles = Vec::new();
-    for (ci, comp) in reach.components.iter().enumerate() {
-        if !reach.cyclic[ci] {
-            continue;
-        }
-        let start = comp[0];
-        let in_comp = |x: usize| reach.component_of[x] == ci;
-        // BFS from start until an edge leads back to it.
-        let mut prev: HashMap<usize, usize> = HashMap::new();
-        let mut queue = VecDeque::from([start]);
-        let mut last = None;
-        'bfs: while let Some(cur) = queue.pop_front() {
-            for next in g.succs(cur) {
-                if next == start {
-                    last = Some(cur);
-                    break 'bfs;
-                }
-                if in_comp(next) && !prev.contains_key(&next) {
-                    prev.insert(next, cur);
-                    queue.push_back(next);
-                }
-            }
-        }
-        let mut path = vec![start];
-        let mut cur = last.unwrap_or(start);
-        let mut back = Vec::new();
-        while cur != start {
-            back.push(cur);
-            cur = prev.get(&cur).copied().unwrap_or(start);
-        }
-        path.extend(back.into_iter().rev());
-        path.push(start);
-        let steps: Vec<Vec<EdgeReason>> = path
-            .windows(2)
-            .map(|w| {
-                let edge = g.graph.find_edge(
-                    petgraph::graph::NodeIndex::new(w[0]),
-                    petgraph::graph::NodeIndex::new(w[1]),
-                );
-                edge.map(|e| sorted(&g.graph[e])).unwrap_or_default()
-            })
-            .collect();
-        // Dependent first, as dependsOn reads: each element waits for the next.
-        path.reverse();
-        let mut steps: Vec<Vec<EdgeReason>> = steps;
-        steps.reverse();
-        cycles.push(Cycle {
-            members: comp.iter().map(|&m| g.ids[m].clone()).collect(),
-            path: path.iter().map(|&m| g.ids[m].clone()).collect(),
-            steps,
-        });
-    }
-    cycles
 }
 
 /// Longest chain by summed timeouts over scheduled owners. Ties go to the smallest owner id.
@@ -284,7 +220,7 @@ mod tests {
 
     #[test]
     fn kube_prometheus_stack_waves_and_critical_path() {
-        let p = plan(&fixtures::kube_prometheus_stack());
+        let p = plan(&fixtures::kube_prometheus_stack().input());
         assert_eq!(
             wave_names(&p),
             vec![
@@ -327,7 +263,7 @@ mod tests {
 
     #[test]
     fn wait_true_parent_makes_dependents_wait_for_its_children() {
-        let p = plan(&fixtures::cert_manager_chain());
+        let p = plan(&fixtures::cert_manager_chain().input());
         let wh = p
             .owner(&ks_id("flux-system", "cert-manager-webhooks"))
             .unwrap();
@@ -352,7 +288,7 @@ mod tests {
 
     #[test]
     fn cycles_are_excluded_and_block_dependents() {
-        let p = plan(&fixtures::cycle());
+        let p = plan(&fixtures::cycle().input());
         assert_eq!(wave_names(&p), vec![vec!["ks/flux-system/flux-system"]]);
         assert_eq!(p.cycles.len(), 1);
         assert_eq!(
@@ -386,14 +322,14 @@ mod tests {
             json!({"dependsOn": [{"name": "platform"}]}),
         )
         .under(&r);
-        let p = plan(&fixtures::cluster(vec![r, platform, child, app]));
+        let p = plan(&fixtures::cluster(vec![r, platform, child, app]).input());
         assert_eq!(p.cycles.len(), 1, "{:#?}", p.cycles);
         assert_eq!(p.cycles[0].members.len(), 2);
     }
 
     #[test]
     fn substitute_from_producer_is_a_prerequisite() {
-        let p = plan(&fixtures::vars());
+        let p = plan(&fixtures::vars().input());
         let apps = p.owner(&ks_id("flux-system", "apps")).unwrap();
         let settings = apps
             .after
@@ -416,13 +352,14 @@ mod tests {
 
     #[test]
     fn empty_input_gives_an_empty_plan() {
-        assert_eq!(plan(&ClusterInput::default()), Plan::default());
+        let empty = super::super::input::Scenario::new(Vec::new(), Vec::new());
+        assert_eq!(plan(&empty.input()), Plan::default());
     }
 
     #[test]
     fn render_errors_are_carried() {
         let input = fixtures::cluster(vec![fixtures::root().failed("kustomize build failed")]);
-        let p = plan(&input);
+        let p = plan(&input.input());
         assert_eq!(
             p.owners[0].render_error.as_deref(),
             Some("kustomize build failed")

@@ -3,8 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use super::super::objects::{ObjectKey, group_kind, is_builtin_group, is_flux_group};
 use super::{Code, Ctx, Finding, Severity, list_some};
+use crate::graph::objects::{group_kind, is_builtin_group, is_flux_group};
+use crate::model::ObjectKey;
 
 /// Whether `group`/`kind` matches an `assume_crds` pattern: `group/Kind`, `group`, or `*.suffix[/Kind]`.
 pub(super) fn assumed(patterns: &[String], group: &str, kind: &str) -> bool {
@@ -51,7 +52,7 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
                 .map(Vec::as_slice)
                 .unwrap_or(&[]);
             if crd_owners.is_empty() {
-                if !assumed(&ctx.input.assume_crds, group, kind) {
+                if !assumed(ctx.input.assume_crds, group, kind) {
                     out.push(not_rendered(ctx, node, group, kind, &objects));
                 }
                 continue;
@@ -89,7 +90,7 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
 }
 
 fn object_names(objects: &[&ObjectKey]) -> Vec<String> {
-    objects.iter().map(|k| k.to_string()).collect()
+    objects.iter().map(|k| k.described()).collect()
 }
 
 fn not_ordered(
@@ -131,7 +132,7 @@ fn not_rendered(
 ) -> Finding {
     let gk = group_kind(group, kind);
     let names = object_names(objects);
-    let unknown = ctx.input.unknown_outputs.len();
+    let unknown = ctx.input.unknown_outputs().len();
     let (severity, note) = if unknown > 0 {
         (
             Severity::Info,

@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use super::super::graph::EdgeReason;
-use super::super::input::{OwnerId, OwnerKind};
-use super::super::spec::depends_on;
 use super::super::timing::Readiness;
 use super::{Code, Ctx, Finding, Severity, list_some};
+use crate::graph::EdgeReason;
+use crate::graph::spec::depends_on;
+use crate::model::{OwnerId, OwnerKind};
 
 /// One error per cycle, naming a closed path and the reason of each step.
 pub(super) fn cycles(ctx: &Ctx, out: &mut Vec<Finding>) {

@@ -1,10 +1,11 @@
-//! Objects rendered by more than one owner (same group, kind, namespace, name): they overwrite each other on
-//! every reconcile, and pruning one owner deletes the other's object.
+//! Objects rendered by more than one owner (same group, kind, namespace, name). Flux applies both (the
+//! last apply wins and the ownership labels flip on every reconcile) and pruning one owner deletes the
+//! other's object: a warning, never a failure, as nothing fails in the cluster.
 
 use std::collections::BTreeMap;
 
-use super::super::objects::ObjectKey;
 use super::{Code, Ctx, Finding, Severity, list_some};
+use crate::model::ObjectKey;
 
 pub(super) fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     // Grouped by the set of producers so two owners sharing 30 objects give one finding.
@@ -22,7 +23,7 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         let Some((&first, rest)) = producers.split_first() else {
             continue;
         };
-        let names: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+        let names: Vec<String> = keys.iter().map(|k| k.described()).collect();
         let owners: Vec<String> = producers.iter().map(|&p| ctx.id(p).to_string()).collect();
         let message = format!(
             "{} {} rendered by {}: they overwrite each other and pruning one deletes it for the other",
@@ -32,7 +33,7 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
         );
         let mut f = Finding::new(
             Code::DuplicateObject,
-            Severity::Error,
+            Severity::Warning,
             Some(ctx.id(first).clone()),
             message,
         );

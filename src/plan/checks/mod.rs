@@ -12,22 +12,22 @@ mod vars;
 
 pub use finding::{Code, Finding, Severity, list_some, sort_findings};
 
-use super::graph::OwnerGraph;
-use super::input::{ClusterInput, Owner, OwnerId};
+use super::input::ClusterInput;
 use super::model::Plan;
-use super::reach::Reach;
+use crate::graph::{OwnerGraph, Reach};
+use crate::model::{OwnerId, OwnerRecord};
 
 /// What every check gets: the input, the owner graph, reachability and the plan (for wave numbers).
 pub(super) struct Ctx<'a> {
-    pub input: &'a ClusterInput,
-    pub g: OwnerGraph,
-    pub reach: Reach,
+    pub input: &'a ClusterInput<'a>,
+    pub g: &'a OwnerGraph,
+    pub reach: &'a Reach,
     pub plan: &'a Plan,
 }
 
 impl<'a> Ctx<'a> {
-    pub fn owner(&self, node: usize) -> &'a Owner {
-        self.g.owner(self.input, node)
+    pub fn owner(&self, node: usize) -> &'a OwnerRecord {
+        self.g.owner(self.input.cluster, node)
     }
 
     pub fn id(&self, node: usize) -> &OwnerId {
@@ -62,12 +62,10 @@ impl<'a> Ctx<'a> {
 
 /// Runs all checks. `plan` must come from `plan(input)`.
 pub fn check(input: &ClusterInput, plan: &Plan) -> Vec<Finding> {
-    let g = OwnerGraph::build(input);
-    let reach = Reach::new(&g.graph);
     let ctx = Ctx {
         input,
-        g,
-        reach,
+        g: &input.analysis.graph,
+        reach: &input.analysis.reach,
         plan,
     };
     let mut findings = Vec::new();

@@ -3,9 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::super::objects::PREEXISTING_NAMESPACES;
-use super::super::spec::created_namespace;
 use super::{Code, Ctx, Finding, Severity, list_some};
+use crate::graph::objects::PREEXISTING_NAMESPACES;
+use crate::graph::spec::created_namespace;
 
 pub(super) fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     let n = ctx.g.len();
@@ -30,7 +30,7 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
             {
                 used.entry(&key.namespace)
                     .or_default()
-                    .push(key.to_string());
+                    .push(key.described());
             }
         }
         for (ns, objects) in used {

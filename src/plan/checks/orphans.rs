@@ -1,7 +1,7 @@
 //! Flux Kustomization/HelmRelease files that no owner in the cluster comes from (orphans).
 
-use super::super::input::{FluxFile, Owner, RenderStatus};
 use super::{Code, Ctx, Finding, Severity};
+use crate::model::{FluxFile, OwnerRecord as Owner};
 
 /// An owner matches a file when the kinds agree and its file is that path (kustomize includes
 /// files whole, and names in the file may still hold `${VAR}`s or get a prefix), or, when its
@@ -22,18 +22,14 @@ fn matches(owner: &Owner, file: &FluxFile) -> bool {
 
 pub(super) fn check(ctx: &Ctx, out: &mut Vec<Finding>) {
     // A failed render may hide the Kustomization that applies the file: demote to info then.
-    let any_failed = ctx
-        .input
-        .owners
-        .iter()
-        .any(|o| matches!(o.status, RenderStatus::Failed(_)));
+    let any_failed = ctx.input.owners().any(|o| o.outcome.is_failure());
     let mut files: Vec<&FluxFile> = ctx.input.flux_files.iter().collect();
     files.sort_by(|a, b| {
         (&a.path, a.kind, &a.namespace, &a.name).cmp(&(&b.path, b.kind, &b.namespace, &b.name))
     });
     files.dedup();
     for file in files {
-        if ctx.input.owners.iter().any(|o| matches(o, file)) {
+        if ctx.input.owners().any(|o| matches(o, file)) {
             continue;
         }
         let what = match &file.namespace {

@@ -1,11 +1,12 @@
 //! One scenario per check, built from the hand-made fixtures.
 
 use super::super::fixtures::{self, hr_id, ks_id};
-use super::super::input::ClusterInput;
+use super::super::input::Scenario;
 use super::super::waves::plan;
 use super::{Code, Finding, Severity, check};
 
-fn findings(input: &ClusterInput) -> Vec<Finding> {
+fn findings(s: &Scenario) -> Vec<Finding> {
+    let input = &s.input();
     check(input, &plan(input))
 }
 
@@ -92,11 +93,12 @@ fn cert_manager_chain_is_clean() {
 fn issuers_without_wait_on_cert_manager_are_caught() {
     // Same chain, but cert-manager's Kustomization does not wait: its HelmRelease (and CRDs) may come later.
     let mut input = fixtures::cert_manager_chain();
-    for o in &mut input.owners {
+    for o in input.cluster.owners.values_mut() {
         if o.id == ks_id("flux-system", "cert-manager") {
             o.object["spec"]["wait"] = serde_json::json!(false);
         }
     }
+    input.reanalyze();
     let f = findings(&input);
     let owners: Vec<_> = only(&f, Code::CrdNotOrdered)
         .iter()
@@ -164,10 +166,11 @@ fn variable_checks() {
 }
 
 #[test]
-fn duplicate_objects_are_errors_for_both_owners() {
+fn duplicate_objects_are_warnings_for_both_owners() {
     let f = findings(&fixtures::duplicates());
     let d = only(&f, Code::DuplicateObject);
     assert_eq!(d.len(), 1, "{f:#?}");
+    assert_eq!(d[0].severity, Severity::Warning);
     assert_eq!(d[0].owner, Some(ks_id("flux-system", "a")));
     assert_eq!(d[0].also, vec![ks_id("flux-system", "b")]);
     assert_eq!(

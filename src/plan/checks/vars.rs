@@ -3,9 +3,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::super::input::OwnerKind;
-use super::super::spec::substitutes;
+use super::super::input::{vars_used, vars_with_default};
 use super::{Code, Ctx, Finding, Severity, list_some};
+use crate::graph::spec::substitutes;
+use crate::model::OwnerKind;
 
 const INLINE: &str = "inline";
 
@@ -21,12 +22,10 @@ fn undefined(ctx: &Ctx, out: &mut Vec<Finding>) {
         if owner.id.kind != OwnerKind::Kustomization || !substitutes(owner) {
             continue;
         }
-        let missing: Vec<String> = owner
-            .vars_used
-            .iter()
-            .filter(|v| {
-                !owner.vars_defined.contains_key(*v) && !owner.vars_with_default.contains(*v)
-            })
+        let with_default = vars_with_default(owner);
+        let missing: Vec<String> = vars_used(owner)
+            .into_iter()
+            .filter(|v| !owner.vars.defined.contains_key(*v) && !with_default.contains(v))
             .map(|v| format!("${{{v}}}"))
             .collect();
         if missing.is_empty() {
@@ -52,17 +51,12 @@ fn undefined(ctx: &Ctx, out: &mut Vec<Finding>) {
 
 /// Unused inline variables are reported per Kustomization; unused shared ones per source object.
 fn unused(ctx: &Ctx, out: &mut Vec<Finding>) {
-    let used: BTreeSet<&str> = ctx
-        .input
-        .owners
-        .iter()
-        .flat_map(|o| o.vars_used.iter().map(String::as_str))
-        .collect();
+    let used: BTreeSet<&str> = ctx.input.owners().flat_map(vars_used).collect();
     let mut by_source: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for node in 0..ctx.g.len() {
         let owner = ctx.owner(node);
         let mut inline_unused = Vec::new();
-        for (name, def) in &owner.vars_defined {
+        for (name, def) in &owner.vars.defined {
             if used.contains(name.as_str()) {
                 continue;
             }
@@ -107,8 +101,8 @@ fn unused(ctx: &Ctx, out: &mut Vec<Finding>) {
 /// gets depends on which object it substitutes from. Inline values are per-Kustomization by design.
 fn conflicts(ctx: &Ctx, out: &mut Vec<Finding>) {
     let mut defs: BTreeMap<&str, BTreeMap<&str, BTreeSet<&str>>> = BTreeMap::new();
-    for owner in &ctx.input.owners {
-        for (name, def) in &owner.vars_defined {
+    for owner in ctx.input.owners() {
+        for (name, def) in &owner.vars.defined {
             if def.source != INLINE {
                 defs.entry(name)
                     .or_default()

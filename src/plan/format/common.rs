@@ -1,9 +1,9 @@
 //! Small pieces shared by the formatters: settings as text, severity counts, optional ANSI colour.
 
 use super::super::checks::{Finding, Severity};
-use super::super::graph::EdgeReason;
 use super::super::model::{Dependency, PlannedOwner};
 use super::super::timing::TimeSetting;
+use crate::graph::EdgeReason;
 
 /// ANSI styles used when colour is on.
 #[derive(Clone, Copy)]

@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 use std::fmt::Write;
 
-use super::super::input::OwnerId;
 use super::super::model::Plan;
+use crate::model::OwnerId;
 
 /// Mermaid labels are quoted; `"` must be an entity and `<`/`>` would be read as HTML.
 fn label(s: &str) -> String {

@@ -2,13 +2,13 @@
 
 use super::super::checks::check;
 use super::super::fixtures::{self, OwnerExt, ks};
-use super::super::input::ClusterInput;
+use super::super::input::Scenario;
 use super::super::report::validate_report;
 use super::super::waves::plan;
 use super::*;
 use serde_json::json;
 
-fn blocked_cluster() -> ClusterInput {
+fn blocked_cluster() -> Scenario {
     let r = fixtures::root();
     let a = ks("flux-system", "a", json!({"wait": true}))
         .under(&r)
@@ -25,8 +25,8 @@ fn blocked_cluster() -> ClusterInput {
 #[test]
 fn plan_text_is_a_tree_with_defaults_shown() {
     let input = fixtures::kube_prometheus_stack();
-    let p = plan(&input);
-    let f = check(&input, &p);
+    let p = plan(&input.input());
+    let f = check(&input.input(), &p);
     let text = plan_text(&p, &f, false);
     if std::env::var_os("PRINT").is_some() {
         println!("{text}");
@@ -51,14 +51,17 @@ fn plan_text_is_a_tree_with_defaults_shown() {
     assert!(text.contains("Critical path: 39m"), "{text}");
     assert!(!text.contains('\x1b'));
     assert!(plan_text(&p, &f, true).contains("\x1b[1m"));
-    assert_eq!(text, plan_text(&plan(&input), &check(&input, &p), false));
+    assert_eq!(
+        text,
+        plan_text(&plan(&input.input()), &check(&input.input(), &p), false)
+    );
 }
 
 #[test]
 fn plan_text_lists_cycles_and_findings() {
     let input = fixtures::cycle();
-    let p = plan(&input);
-    let text = plan_text(&p, &check(&input, &p), false);
+    let p = plan(&input.input());
+    let text = plan_text(&p, &check(&input.input(), &p), false);
     assert!(text.contains("Cycles (excluded from waves)\n  ks/flux-system/a -> ks/flux-system/b -> ks/flux-system/a"), "{text}");
     assert!(
         text.contains("Unscheduled (wait on a cycle)\n  ks/flux-system/c"),
@@ -73,8 +76,8 @@ fn plan_text_lists_cycles_and_findings() {
 #[test]
 fn markdown_escapes_cells() {
     let input = fixtures::cycle();
-    let p = plan(&input);
-    let md = plan_markdown(&p, &check(&input, &p));
+    let p = plan(&input.input());
+    let md = plan_markdown(&p, &check(&input.input(), &p));
     assert!(md.contains("| Wave | Owner | Timeout |"), "{md}");
     assert!(md.contains("### Cycles"), "{md}");
     for line in md.lines().filter(|l| l.starts_with("| error")) {
@@ -90,8 +93,8 @@ fn markdown_escapes_cells() {
 #[test]
 fn json_has_stable_field_order() {
     let input = fixtures::vars();
-    let p = plan(&input);
-    let out = plan_json(&p, &check(&input, &p));
+    let p = plan(&input.input());
+    let out = plan_json(&p, &check(&input.input(), &p));
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let keys: Vec<&String> = v["plan"].as_object().unwrap().keys().collect();
     assert_eq!(
@@ -116,7 +119,7 @@ fn json_has_stable_field_order() {
 #[test]
 fn mermaid_and_dot_have_one_group_per_wave() {
     let input = fixtures::cycle();
-    let p = plan(&input);
+    let p = plan(&input.input());
     let m = plan_mermaid(&p);
     assert!(
         m.starts_with("flowchart LR\n  subgraph wave0[\"Wave 0\"]\n"),
@@ -139,8 +142,8 @@ fn mermaid_and_dot_have_one_group_per_wave() {
 #[test]
 fn report_text_folds_blocked_under_root_cause() {
     let input = blocked_cluster();
-    let p = plan(&input);
-    let rep = validate_report(&input, &p, &check(&input, &p));
+    let p = plan(&input.input());
+    let rep = validate_report(&input.input(), &p, &check(&input.input(), &p));
     let text = report_text(&rep, false);
     if std::env::var_os("PRINT").is_some() {
         println!("{text}");
@@ -156,8 +159,8 @@ fn report_text_folds_blocked_under_root_cause() {
 #[test]
 fn junit_escapes_and_counts() {
     let input = blocked_cluster();
-    let p = plan(&input);
-    let rep = validate_report(&input, &p, &check(&input, &p));
+    let p = plan(&input.input());
+    let rep = validate_report(&input.input(), &p, &check(&input.input(), &p));
     let xml = report_junit(&rep);
     assert!(
         xml.contains("tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\""),

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::input::{Owner, OwnerKind};
+use crate::model::{OwnerKind, OwnerRecord as Owner};
 
 /// A reference from an owner's spec to another object, namespace already defaulted.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,7 +130,7 @@ pub fn substitutes(owner: &Owner) -> bool {
         return false;
     };
     owner.id.kind == OwnerKind::Kustomization
-        && (!owner.vars_defined.is_empty()
+        && (!owner.vars.defined.is_empty()
             || post_build.get("substituteStrategy").and_then(Value::as_str) == Some("Always"))
 }
 
@@ -176,22 +176,12 @@ pub fn health_checks(owner: &Owner) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::input::{OwnerId, RenderStatus};
     use super::*;
+    use crate::model::OwnerId;
     use serde_json::json;
 
     fn owner(kind: OwnerKind, object: Value) -> Owner {
-        Owner {
-            id: OwnerId::new(kind, "apps", "x"),
-            object,
-            parent: None,
-            file: None,
-            status: RenderStatus::Rendered,
-            objects: Vec::new(),
-            vars_defined: Default::default(),
-            vars_used: Default::default(),
-            vars_with_default: Default::default(),
-        }
+        Owner::pending(OwnerId::new(kind, "apps", "x"), object, None, None)
     }
 
     #[test]

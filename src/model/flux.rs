@@ -4,11 +4,11 @@
 //! Flux's defaults. Only the fields that change what gets built are modelled; the full object is
 //! always kept beside the view for reports.
 
+pub use super::identity::NamespacedName;
 use crate::object;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::fmt;
 
 pub const KUSTOMIZE_GROUP: &str = "kustomize.toolkit.fluxcd.io";
 pub const HELM_GROUP: &str = "helm.toolkit.fluxcd.io";
@@ -30,31 +30,6 @@ pub fn is_helmrelease(obj: &Value) -> bool {
 /// A source object kind a Kustomization can reference (`spec.sourceRef.kind`).
 pub fn is_source(obj: &Value) -> bool {
     object::group_of(object::api_version(obj)) == SOURCE_GROUP
-}
-
-/// The namespace/name of a Flux object; the identity of a reconciled Kustomization or HelmRelease.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-pub struct NamespacedName {
-    pub namespace: String,
-    pub name: String,
-}
-
-impl NamespacedName {
-    pub fn new(namespace: &str, name: &str) -> Self {
-        NamespacedName {
-            namespace: namespace.to_string(),
-            name: name.to_string(),
-        }
-    }
-    pub fn of(obj: &Value) -> Self {
-        Self::new(object::namespace(obj).unwrap_or(""), object::name(obj))
-    }
-}
-
-impl fmt::Display for NamespacedName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.namespace, self.name)
-    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -111,6 +86,14 @@ pub struct KustomizationSpec {
     pub prune: Option<bool>,
 }
 
+/// A Flux object whose spec does not decode.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("invalid spec: {cause}")]
+pub struct InvalidSpec {
+    pub id: NamespacedName,
+    pub cause: String,
+}
+
 /// A Flux Kustomization: its identity, typed spec and the object itself.
 #[derive(Clone, Debug)]
 pub struct Kustomization {
@@ -120,13 +103,16 @@ pub struct Kustomization {
 }
 
 impl Kustomization {
-    /// Decodes a Kustomization object; `Err` carries a message naming the field that is malformed.
-    pub fn from_object(obj: &Value) -> Result<Kustomization, String> {
+    /// Decodes a Kustomization object; the error names the field that is malformed.
+    pub fn from_object(obj: &Value) -> Result<Kustomization, InvalidSpec> {
         let spec_value = obj.get("spec").cloned().unwrap_or(Value::Null);
         let spec: KustomizationSpec = if spec_value.is_null() {
             KustomizationSpec::default()
         } else {
-            serde_json::from_value(spec_value).map_err(|e| format!("invalid spec: {e}"))?
+            serde_json::from_value(spec_value).map_err(|e| InvalidSpec {
+                id: NamespacedName::of(obj),
+                cause: e.to_string(),
+            })?
         };
         Ok(Kustomization {
             id: NamespacedName::of(obj),

@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
-use super::input::{Owner, OwnerKind};
-use super::objects::{ObjectKey, Scopes, crd_target, group_of, object_key};
+use super::objects::{Scopes, crd_target, group_of, object_key};
 use super::spec::{release_namespace, str_at};
+use crate::model::{ObjectKey, OwnerKind, OwnerRecord};
 
 /// Objects per owner and reverse indexes.
 #[derive(Debug, Default)]
@@ -26,7 +26,7 @@ pub struct Catalog {
 
 /// Namespace a namespaced object without one lands in: a HelmRelease's release namespace.
 /// A Kustomization has no such default (the apply would fail), so none is assumed.
-pub fn default_namespace(owner: &Owner) -> Option<String> {
+pub fn default_namespace(owner: &OwnerRecord) -> Option<String> {
     match owner.id.kind {
         OwnerKind::HelmRelease => Some(release_namespace(owner)),
         OwnerKind::Kustomization => None,
@@ -49,20 +49,17 @@ fn derived_secret(obj: &Value, key: &ObjectKey) -> Option<ObjectKey> {
 }
 
 impl Catalog {
-    /// `order[i]` is the index into `owners` of node i.
-    pub fn build(owners: &[Owner], order: &[usize]) -> Catalog {
+    /// `owners[i]` is node i.
+    pub fn build(owners: &[&OwnerRecord]) -> Catalog {
         let mut cat = Catalog::default();
         // Scopes first: a HelmRelease's cluster-scoped CRs must not get its namespace.
-        for &oi in order {
-            for obj in &owners[oi].objects {
-                cat.scopes.learn(obj);
-            }
+        for obj in owners.iter().flat_map(|o| o.values()) {
+            cat.scopes.learn(obj);
         }
-        for (node, &oi) in order.iter().enumerate() {
-            let owner = &owners[oi];
+        for (node, owner) in owners.iter().enumerate() {
             let default_ns = default_namespace(owner);
             let mut keys = Vec::with_capacity(owner.objects.len());
-            for obj in &owner.objects {
+            for obj in owner.values() {
                 let Some(key) = object_key(obj, default_ns.as_deref(), &cat.scopes) else {
                     continue;
                 };

@@ -2,46 +2,9 @@
 //! Kubernetes, which built-in kinds are cluster-scoped, and object keys with defaulted namespaces.
 
 use std::collections::HashMap;
-use std::fmt;
 
+use crate::model::ObjectKey;
 use serde_json::Value;
-
-/// (group, kind, namespace, name); the version is deliberately ignored, since the API server stores one object
-/// whatever version it is written in. `namespace` is empty for cluster-scoped objects.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ObjectKey {
-    pub group: String,
-    pub kind: String,
-    pub namespace: String,
-    pub name: String,
-}
-
-impl ObjectKey {
-    pub fn new(group: &str, kind: &str, namespace: &str, name: &str) -> Self {
-        Self {
-            group: group.to_string(),
-            kind: kind.to_string(),
-            namespace: namespace.to_string(),
-            name: name.to_string(),
-        }
-    }
-
-    /// `Kind.group`, or just `Kind` for the core group.
-    pub fn group_kind(&self) -> String {
-        group_kind(&self.group, &self.kind)
-    }
-}
-
-impl fmt::Display for ObjectKey {
-    /// `ConfigMap flux-system/settings`, `Certificate.cert-manager.io apps/web`, `ClusterRole admin`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ", self.group_kind())?;
-        if !self.namespace.is_empty() {
-            write!(f, "{}/", self.namespace)?;
-        }
-        f.write_str(&self.name)
-    }
-}
 
 /// `Kind.group`, or `Kind` for the core group.
 pub fn group_kind(group: &str, kind: &str) -> String {
@@ -250,7 +213,7 @@ mod tests {
         let issuer = json!({"apiVersion": "cert-manager.io/v1", "kind": "ClusterIssuer", "metadata": {"name": "le"}});
         let unknown =
             json!({"apiVersion": "example.com/v1", "kind": "Thing", "metadata": {"name": "t"}});
-        let key = |o: &Value| object_key(o, Some("rel"), &scopes).map(|k| k.to_string());
+        let key = |o: &Value| object_key(o, Some("rel"), &scopes).map(|k| k.described());
         assert_eq!(key(&cm).as_deref(), Some("ConfigMap rel/a"));
         assert_eq!(
             key(&role).as_deref(),

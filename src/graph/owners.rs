@@ -5,12 +5,11 @@
 use std::collections::HashMap;
 use std::fmt;
 
+use crate::model::{Cluster, ObjectKey, OwnerId, OwnerRecord};
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
 
 use super::catalog::Catalog;
-use super::input::{ClusterInput, Owner, OwnerId};
-use super::objects::ObjectKey;
 use super::spec::{
     SpecRef, chart_source, depends_on, health_check_refs, ks_source, ks_wait, substitute_from,
     values_from,
@@ -77,11 +76,10 @@ pub struct MissingDependency {
     pub target: OwnerId,
 }
 
-/// Owners as a petgraph; node i is `ids[i]`, `owners[order[i]]` in the input.
-#[derive(Debug)]
+/// Owners as a petgraph; node i is `ids[i]` (sorted), a record of the cluster.
+#[derive(Debug, Default)]
 pub struct OwnerGraph {
     pub ids: Vec<OwnerId>,
-    pub order: Vec<usize>,
     pub graph: DiGraph<usize, Vec<EdgeReason>>,
     pub index: HashMap<OwnerId, usize>,
     pub catalog: Catalog,
@@ -105,41 +103,39 @@ fn ref_key(r: &SpecRef) -> ObjectKey {
 }
 
 impl OwnerGraph {
-    pub fn build(input: &ClusterInput) -> OwnerGraph {
-        let mut order: Vec<usize> = (0..input.owners.len()).collect();
-        order.sort_by(|&a, &b| input.owners[a].id.cmp(&input.owners[b].id));
+    /// The graph of every owner of the cluster, reported or hidden, with every edge Flux waits on.
+    pub fn build(cluster: &Cluster) -> OwnerGraph {
+        let mut owners: Vec<&OwnerRecord> = cluster.all().collect();
+        owners.sort_by(|a, b| a.id.cmp(&b.id));
         // A repeated id is the same Flux object: keep the first occurrence.
-        order.dedup_by(|a, b| input.owners[*a].id == input.owners[*b].id);
-        let ids: Vec<OwnerId> = order.iter().map(|&i| input.owners[i].id.clone()).collect();
+        owners.dedup_by(|a, b| a.id == b.id);
+        let ids: Vec<OwnerId> = owners.iter().map(|o| o.id.clone()).collect();
         let index: HashMap<OwnerId, usize> = ids.iter().cloned().zip(0..).collect();
         let mut graph = DiGraph::with_capacity(ids.len(), ids.len() * 2);
         for i in 0..ids.len() {
             graph.add_node(i);
         }
-        let catalog = Catalog::build(&input.owners, &order);
+        let catalog = Catalog::build(&owners);
         let mut g = OwnerGraph {
             ids,
-            order,
             graph,
             index,
             catalog,
             missing: Vec::new(),
         };
-        for node in 0..g.ids.len() {
-            let owner = &input.owners[g.order[node]];
+        for (node, owner) in owners.iter().enumerate() {
             g.add_owner_edges(node, owner);
         }
-        g.add_readiness_edges(input);
+        g.add_readiness_edges(&owners);
         g
     }
 
     /// A Kustomization with `wait: true` is Ready only once every owner it applies is Ready (with
     /// `healthChecks`, those it lists), recursively. So a dependent of it also waits for those owners.
-    fn add_readiness_edges(&mut self, input: &ClusterInput) {
+    fn add_readiness_edges(&mut self, owners: &[&OwnerRecord]) {
         let n = self.len();
         let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
-        for node in 0..n {
-            let owner = self.owner(input, node);
+        for (node, owner) in owners.iter().enumerate() {
             if let Some(&p) = owner.parent.as_ref().and_then(|p| self.index.get(p))
                 && p != node
             {
@@ -148,7 +144,7 @@ impl OwnerGraph {
         }
         let direct: Vec<Vec<usize>> = (0..n)
             .map(|node| {
-                let owner = self.owner(input, node);
+                let owner = owners[node];
                 if ks_wait(owner) {
                     return children[node].clone();
                 }
@@ -194,7 +190,7 @@ impl OwnerGraph {
         v
     }
 
-    fn add_owner_edges(&mut self, node: usize, owner: &Owner) {
+    fn add_owner_edges(&mut self, node: usize, owner: &OwnerRecord) {
         if let Some(parent) = owner.parent.as_ref().and_then(|p| self.index.get(p)) {
             self.add_edge(*parent, node, EdgeReason::Parent);
         }
@@ -230,7 +226,7 @@ impl OwnerGraph {
             let key = ref_key(&r);
             let providers = self.catalog.providers_of(&key).to_vec();
             for p in providers {
-                self.add_edge(p, node, reason(key.to_string()));
+                self.add_edge(p, node, reason(key.described()));
             }
         }
     }
@@ -279,9 +275,14 @@ impl OwnerGraph {
         v
     }
 
-    /// The input owner at node `node`.
-    pub fn owner<'a>(&self, input: &'a ClusterInput, node: usize) -> &'a Owner {
-        &input.owners[self.order[node]]
+    /// The record at node `node`.
+    pub fn owner<'a>(&self, cluster: &'a Cluster, node: usize) -> &'a OwnerRecord {
+        let id = &self.ids[node];
+        cluster
+            .owners
+            .get(id)
+            .or_else(|| cluster.hidden.get(id))
+            .expect("graph nodes are records of the cluster it was built from")
     }
 
     pub fn len(&self) -> usize {

@@ -5,6 +5,10 @@
 //! same with a tree of hard links (cheap; falls back to copies across file systems), and never
 //! write through a link: files we change are replaced, not modified.
 
+mod path;
+
+pub use path::{display_spec_path, secure_join};
+
 use ignore::WalkBuilder;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use std::collections::HashSet;
