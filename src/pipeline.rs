@@ -161,7 +161,8 @@ fn renderers(opts: &RunOptions, kustomize: &KustomizeCommand) -> Option<Arc<Rend
     let online = HelmOptions {
         helm,
         kustomize: kustomize.words(),
-        cache_dir: opts.cache_dir.join("helm"),
+        cache_dir: opts.cache_dir.clone(),
+        no_cache: opts.no_cache,
         offline: opts.offline,
         kube_version: opts.kube_version.clone(),
         api_versions: opts.api_versions.clone(),

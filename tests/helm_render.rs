@@ -47,6 +47,7 @@ fn renderer(cache: &Path, offline: bool) -> Renderer {
         helm: vec![support::helm_bin().display().to_string()],
         kustomize: kustomize(),
         cache_dir: cache.to_path_buf(),
+        no_cache: false,
         offline,
         kube_version: Some("1.31.0".into()),
         api_versions: vec![],

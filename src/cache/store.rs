@@ -23,6 +23,8 @@ const ROOT_MARKER_TEXT: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 # For information about cache directory tags see https://bford.info/cachedir/\n";
 /// Present in every bucket folder this store created; nothing without it is ever removed.
 const BUCKET_MARKER: &str = ".fluxsim-bucket";
+/// Lock files of work shared between processes (see [`Store::lock`]); not a bucket.
+const LOCKS: &str = ".locks";
 /// Prefix of in-flight writes. Leftovers of a crashed writer are removed by `gc` after a grace time.
 const TEMP_PREFIX: &str = ".tmp-";
 const TEMP_GRACE: Duration = Duration::from_secs(3600);
@@ -138,6 +140,20 @@ impl Store {
         Ok(report)
     }
 
+    /// Takes an exclusive lock named by `key`, shared with other processes using this store;
+    /// released when the file is dropped. Blocks until it is free.
+    pub fn lock(&self, key: &Key) -> io::Result<File> {
+        let dir = self.root.join(LOCKS);
+        fs::create_dir_all(&dir)?;
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join(key.to_hex()))?;
+        file.lock()?;
+        Ok(file)
+    }
+
     /// Removes everything this store wrote: its bucket folders and the root tag. Other files and
     /// folders in the root are left alone. Returns the number of entry bytes freed.
     pub fn clear(&self) -> io::Result<u64> {
@@ -153,6 +169,11 @@ impl Store {
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
                 Err(e) => return Err(e),
             }
+        }
+        match fs::remove_dir_all(self.root.join(LOCKS)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
         }
         let marker = self.root.join(ROOT_MARKER);
         // Only our own tag: a CACHEDIR.TAG written by another tool stays.

@@ -1,93 +1,145 @@
-//! `cache gc`, `cache clear`, `cache usage`.
+//! `cache gc`, `cache clear`, `cache usage`: every folder fluxsim keeps under `--cache-dir`.
 
 use super::args::CacheWhat;
+use super::exit::SetupFailure;
+use super::output;
 use super::{EXIT_OK, EXIT_SETUP};
+use bytesize::ByteSize;
 use fluxsim::cache::Store;
 use fluxsim::diff::BASELINES_DIR as BASELINES;
 use std::path::Path;
 use std::time::Duration;
 
+/// Per-run folders (private copies of sources, chart files, helm's home); removed when a run
+/// ends, and here when a killed run left them behind.
+const SCRATCH: &str = "tmp";
+/// Where fluxsim up to 0.1 kept helm's caches; now in the store.
+const LEGACY_HELM: &str = "helm";
+
 pub fn run(what: &CacheWhat, dir: &Path) -> u8 {
     let store = match Store::open(dir) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: cache {}: {e}", dir.display());
-            return EXIT_SETUP;
+            let failure = SetupFailure::new(format!("cache {}: {e}", dir.display()));
+            return output::fail(&failure);
         }
     };
     let result = match what {
-        CacheWhat::Gc { max_age, max_size } => {
-            let age = match parse_age(max_age) {
-                Some(a) => a,
-                None => {
-                    eprintln!("error: --max-age {max_age}: expected e.g. 30d, 12h, 90m");
-                    return EXIT_SETUP;
-                }
-            };
-            let size = match max_size.as_deref().map(parse_size) {
-                Some(None) => {
-                    eprintln!("error: --max-size: expected e.g. 2G, 500M");
-                    return EXIT_SETUP;
-                }
-                Some(s) => s,
-                None => None,
-            };
-            store.gc(age, size).and_then(|r| {
-                println!(
-                    "removed {} entries ({} bytes); kept {} entries ({} bytes)",
-                    r.removed_entries, r.removed_bytes, r.kept_entries, r.kept_bytes
-                );
-                let trees = fluxsim::diff::prune_baselines(&dir.join(BASELINES), Some(age))?;
-                println!("removed {trees} base trees not used for {max_age}");
-                Ok(())
-            })
-        }
-        CacheWhat::Clear => store.clear().and_then(|n| {
-            let trees = fluxsim::diff::prune_baselines(&dir.join(BASELINES), None)?;
-            println!(
-                "removed {n} bytes and {trees} base trees from {}",
-                dir.display()
-            );
-            Ok(())
-        }),
-        CacheWhat::Usage => store.usage().map(|u| {
-            for (bucket, entries, bytes) in u {
-                println!("{bucket}\t{entries} entries\t{bytes} bytes");
-            }
-        }),
+        CacheWhat::Gc { max_age, max_size } => match gc_limits(max_age, max_size.as_deref()) {
+            Ok((age, size)) => gc(&store, dir, age, size, max_age),
+            Err(f) => return output::fail(&f),
+        },
+        CacheWhat::Clear => clear(&store, dir),
+        CacheWhat::Usage => usage(&store, dir),
     };
     match result {
         Ok(()) => EXIT_OK,
         Err(e) => {
-            eprintln!("error: cache {}: {e}", dir.display());
+            output::fail(&SetupFailure::new(format!("cache {}: {e}", dir.display())));
             EXIT_SETUP
         }
     }
 }
 
-fn parse_age(s: &str) -> Option<Duration> {
-    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
-    let n: u64 = n.parse().ok()?;
-    let secs = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        "w" => 604_800,
-        _ => return None,
+fn gc_limits(
+    max_age: &str,
+    max_size: Option<&str>,
+) -> Result<(Duration, Option<u64>), SetupFailure> {
+    let age = humantime::parse_duration(max_age).map_err(|e| {
+        SetupFailure::new(format!("--max-age {max_age}: {e}")).with_hint("e.g. 30d, 12h, 90m")
+    })?;
+    let size = match max_size {
+        Some(s) => Some(
+            s.parse::<ByteSize>()
+                .map_err(|e| {
+                    SetupFailure::new(format!("--max-size {s}: {e}")).with_hint("e.g. 2GiB, 500MB")
+                })?
+                .as_u64(),
+        ),
+        None => None,
     };
-    Some(Duration::from_secs(n * secs))
+    Ok((age, size))
 }
 
-fn parse_size(s: &str) -> Option<u64> {
-    let s = s.trim_end_matches(['B', 'b', 'i']);
-    let (n, mult) = match s.chars().last()? {
-        'K' | 'k' => (&s[..s.len() - 1], 1u64 << 10),
-        'M' | 'm' => (&s[..s.len() - 1], 1 << 20),
-        'G' | 'g' => (&s[..s.len() - 1], 1 << 30),
-        _ => (s, 1),
+fn gc(
+    store: &Store,
+    dir: &Path,
+    age: Duration,
+    size: Option<u64>,
+    shown: &str,
+) -> std::io::Result<()> {
+    let r = store.gc(age, size)?;
+    println!(
+        "removed {} entries ({}); kept {} entries ({})",
+        r.removed_entries,
+        ByteSize(r.removed_bytes),
+        r.kept_entries,
+        ByteSize(r.kept_bytes)
+    );
+    let trees = fluxsim::diff::prune_baselines(&dir.join(BASELINES), Some(age))?;
+    let runs =
+        fluxsim::diff::prune_baselines(&dir.join(SCRATCH), Some(Duration::from_secs(86_400)))?;
+    println!("removed {trees} base trees not used for {shown} and {runs} leftover run folders");
+    Ok(())
+}
+
+fn clear(store: &Store, dir: &Path) -> std::io::Result<()> {
+    let n = store.clear()?;
+    let trees = fluxsim::diff::prune_baselines(&dir.join(BASELINES), None)?;
+    for sub in [SCRATCH, LEGACY_HELM] {
+        match std::fs::remove_dir_all(dir.join(sub)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    println!(
+        "removed {} of entries and {trees} base trees from {}",
+        ByteSize(n),
+        dir.display()
+    );
+    Ok(())
+}
+
+fn usage(store: &Store, dir: &Path) -> std::io::Result<()> {
+    println!("{}", dir.display());
+    let mut total = 0;
+    let row = |what: &str, count: String, bytes: u64| {
+        println!(
+            "  {what:<22} {count:>14} {:>12}",
+            ByteSize(bytes).to_string()
+        );
     };
-    n.parse::<u64>().ok().map(|n| n * mult)
+    for (bucket, entries, bytes) in store.usage()? {
+        total += bytes;
+        row(&bucket, format!("{entries} entries"), bytes);
+    }
+    for (what, sub) in [
+        ("base trees", BASELINES),
+        ("run folders", SCRATCH),
+        ("old helm cache", LEGACY_HELM),
+    ] {
+        let (count, bytes) = folder_usage(&dir.join(sub));
+        if count > 0 {
+            total += bytes;
+            row(what, format!("{count} folders"), bytes);
+        }
+    }
+    row("total", String::new(), total);
+    Ok(())
+}
+
+/// Top-level folders in `dir` and the bytes of every file below it.
+fn folder_usage(dir: &Path) -> (usize, u64) {
+    let count = std::fs::read_dir(dir).map_or(0, |r| r.count());
+    let bytes = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter_map(|e| e.metadata().ok())
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+        .sum();
+    (count, bytes)
 }
 
 #[cfg(test)]
@@ -96,10 +148,11 @@ mod tests {
 
     #[test]
     fn parses_ages_and_sizes() {
-        assert_eq!(parse_age("30d"), Some(Duration::from_secs(30 * 86_400)));
-        assert_eq!(parse_age("x"), None);
-        assert_eq!(parse_size("2G"), Some(2 << 30));
-        assert_eq!(parse_size("500MiB"), Some(500 << 20));
-        assert_eq!(parse_size("1024"), Some(1024));
+        let (age, size) = gc_limits("30d", Some("2GiB")).unwrap();
+        assert_eq!(age, Duration::from_secs(30 * 86_400));
+        assert_eq!(size, Some(2 << 30));
+        assert_eq!(gc_limits("12h", Some("500M")).unwrap().1, Some(500_000_000));
+        assert!(gc_limits("x", None).is_err());
+        assert!(gc_limits("1d", Some("lots")).is_err());
     }
 }

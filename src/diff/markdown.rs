@@ -185,10 +185,7 @@ fn section(o: &OwnerDiff) -> Option<String> {
         let body: String = o.objects.iter().map(|x| x.patch.as_str()).collect();
         let summary = format!(
             "{}: +{} ~{} −{} objects",
-            o.owner,
-            o.counts.added,
-            o.counts.changed,
-            o.counts.removed
+            o.owner, o.counts.added, o.counts.changed, o.counts.removed
         );
         (summary, "diff", body)
     } else if o.change == OwnerChange::NotCompared || o.note.is_some() {

@@ -73,13 +73,22 @@ impl Fetcher {
         }
     }
 
-    pub(crate) fn fetched(&self, entry: RefEntry, url: String) -> Fetched {
-        Fetched {
-            tgz: self.cache.chart_path(&entry.digest),
+    /// The archive a ref names; the ref was read only if the archive is in the store.
+    pub(crate) fn fetched(
+        &self,
+        hr: &str,
+        entry: RefEntry,
+        url: String,
+    ) -> Result<Fetched, HelmError> {
+        let tgz = self.cache.chart_path(&entry.digest).ok_or_else(|| {
+            HelmError::fetch(hr, &url, "the chart archive vanished from the cache")
+        })?;
+        Ok(Fetched {
+            tgz,
             digest: entry.digest,
             version: entry.version,
             revision: entry.revision,
             url,
-        }
+        })
     }
 }

@@ -1,7 +1,7 @@
 //! Charts from HTTP HelmRepositories: `index.yaml` (cached for offline use), version selection,
 //! download with digest check.
 
-use super::cache::{RefEntry, write_atomic};
+use super::cache::{INDEX, RefEntry};
 use super::error::HelmError;
 use super::fetch::{Fetched, Fetcher};
 use super::semver::select;
@@ -58,7 +58,7 @@ impl Fetcher {
         let key = format!("http\n{}\n{}\n{version}", req.url, req.chart);
         let _guard = self.cache.lock(&key).await;
         if let Some(hit) = self.cache.read_ref(&key) {
-            return Ok(self.fetched(hit, req.url.clone()));
+            return self.fetched(&req.hr, hit, req.url.clone());
         }
         let chart_url = entry
             .pointer("/urls/0")
@@ -99,7 +99,7 @@ impl Fetcher {
         self.cache
             .write_ref(&key, &entry)
             .map_err(|e| HelmError::io(&req.hr, self.cache.root(), e))?;
-        Ok(self.fetched(entry, chart_url))
+        self.fetched(&req.hr, entry, chart_url)
     }
 
     /// The repository index: fetched once per process when online, else read from the cache.
@@ -109,13 +109,16 @@ impl Fetcher {
         if let Some(index) = self.lock_indexes().get(url) {
             return Ok(index.clone());
         }
-        let path = self.cache.keyed("index", url, "yaml");
         let index_url = format!("{url}index.yaml");
         let text = if self.offline {
-            std::fs::read(&path).map_err(|_| self.offline_error(req, &index_url, &req.version))?
+            self.cache
+                .read(INDEX, url)
+                .ok_or_else(|| self.offline_error(req, &index_url, &req.version))?
         } else {
             let data = self.get_bytes(&req.hr, &index_url).await?;
-            write_atomic(&path, &data).map_err(|e| HelmError::io(&req.hr, &path, e))?;
+            self.cache
+                .write(INDEX, url, &data)
+                .map_err(|e| HelmError::io(&req.hr, self.cache.root(), e))?;
             data
         };
         let text = String::from_utf8_lossy(&text);

@@ -1,7 +1,7 @@
 //! Charts from OCI registries: HelmRepository `type: oci` and `chartRef` OCIRepository, pulled with
 //! `oci-client` (anonymous, following Bearer challenges), plain HTTP for loopback or `insecure`.
 
-use super::cache::{RefEntry, write_atomic};
+use super::cache::{RefEntry, TAGS};
 use super::error::HelmError;
 use super::fetch::{Fetched, Fetcher};
 use super::semver::{parse_version, select};
@@ -168,13 +168,14 @@ impl Fetcher {
         constraint: &str,
     ) -> Result<Vec<String>, HelmError> {
         let url = location.url();
-        let path = self.cache.keyed("tags", &url, "json");
         let _guard = self.cache.lock(&format!("tags\n{url}")).await;
         if self.offline {
-            let text =
-                std::fs::read(&path).map_err(|_| self.offline_error(req, &url, constraint))?;
+            let text = self
+                .cache
+                .read(TAGS, &url)
+                .ok_or_else(|| self.offline_error(req, &url, constraint))?;
             return serde_json::from_slice(&text)
-                .map_err(|e| HelmError::io(&req.hr, &path, std::io::Error::other(e)));
+                .map_err(|e| HelmError::io(&req.hr, self.cache.root(), std::io::Error::other(e)));
         }
         let client = location.client();
         let response = client
@@ -188,7 +189,9 @@ impl Fetcher {
             .map_err(|e| HelmError::fetch(&req.hr, &url, e))?;
         let data =
             serde_json::to_vec(&response.tags).map_err(|e| HelmError::fetch(&req.hr, &url, e))?;
-        write_atomic(&path, &data).map_err(|e| HelmError::io(&req.hr, &path, e))?;
+        self.cache
+            .write(TAGS, &url, &data)
+            .map_err(|e| HelmError::io(&req.hr, self.cache.root(), e))?;
         Ok(response.tags)
     }
 
@@ -208,7 +211,7 @@ impl Fetcher {
         if let Some(hit) = cached.clone()
             && (immutable || self.offline)
         {
-            return Ok(self.fetched(hit, url));
+            return self.fetched(&req.hr, hit, url);
         }
         if self.offline {
             return Err(self.offline_error(req, &url, tag));
@@ -238,7 +241,7 @@ impl Fetcher {
             )
         })?;
         let layer_hex = layer.digest.trim_start_matches("sha256:").to_string();
-        if !self.cache.chart_path(&layer_hex).is_file() {
+        if self.cache.chart_path(&layer_hex).is_none() {
             let mut data: Vec<u8> = Vec::new();
             client
                 .pull_blob(&reference, layer, &mut data)
@@ -268,6 +271,6 @@ impl Fetcher {
         self.cache
             .write_ref(&key, &entry)
             .map_err(|e| HelmError::io(&req.hr, self.cache.root(), e))?;
-        Ok(self.fetched(entry, url))
+        self.fetched(&req.hr, entry, url)
     }
 }

@@ -2,7 +2,7 @@
 //! (valuesFiles, `.Chart.Version` metadata), merge values, `helm template`, post-render, and a render
 //! cache that makes identical inputs give byte-identical output.
 
-use super::cache::{Cache, sha256_hex, write_atomic};
+use super::cache::{Cache, RENDER, sha256_hex};
 use super::chart_dir::{
     chart_yaml_from_dir, chart_yaml_from_tgz, copy_dir, dir_digest, merge_values_files,
     set_chart_version, unpack, with_metadata,
@@ -27,8 +27,10 @@ pub struct HelmOptions {
     pub helm: Vec<String>,
     /// Kustomize command plus leading args, e.g. `["kustomize","build"]` or `["kubectl","kustomize"]`.
     pub kustomize: Vec<String>,
-    /// Root of the chart, index and render caches.
+    /// Root of the persistent store (`--cache-dir`): charts, indexes, renders.
     pub cache_dir: PathBuf,
+    /// Keep nothing between runs (`--no-cache`): a store that lives for this run only.
+    pub no_cache: bool,
     /// Never touch the network; a cache miss is an error.
     pub offline: bool,
     /// `--kube-version` for `.Capabilities.KubeVersion`.
@@ -91,10 +93,10 @@ struct Prepared {
 
 impl Renderer {
     pub fn new(opts: HelmOptions) -> Result<Self, HelmError> {
-        std::fs::create_dir_all(&opts.cache_dir).map_err(|e| {
+        let cache = Cache::open(&opts.cache_dir, !opts.no_cache).map_err(|e| {
             HelmError::Setup(format!("cache folder {}: {e}", opts.cache_dir.display()))
         })?;
-        let fetcher = Fetcher::new(Cache::new(&opts.cache_dir), opts.offline)?;
+        let fetcher = Fetcher::new(cache, opts.offline)?;
         let helm_identity = program_identity(&opts.helm);
         Ok(Renderer {
             opts,
@@ -104,7 +106,7 @@ impl Renderer {
     }
 
     fn helm_home(&self) -> PathBuf {
-        self.fetcher.cache.root().join("helm")
+        self.fetcher.cache.run_dir().join("helm")
     }
 
     /// Full pipeline for one HelmRelease: resolve → fetch chart (cache) → values → helm template →
@@ -133,12 +135,7 @@ impl Renderer {
             })
             .to_string(),
         );
-        let cached = self
-            .fetcher
-            .cache
-            .root()
-            .join("render")
-            .join(format!("{key}.json"));
+        let cache = &self.fetcher.cache;
         let result = |objects, from_cache| RenderedRelease {
             objects,
             chart: prepared.source.clone(),
@@ -147,11 +144,12 @@ impl Renderer {
             values: values.clone(),
             from_cache,
         };
-        // Identical renders in flight (the base and head of a diff) wait for the first one, so
-        // charts with random values render once and both sides read the same cached output.
+        // Identical renders in flight (the base and head of a diff, two CI jobs) wait for the
+        // first one, so charts with random values render once and all read the same output.
         let gate = render_gate(&key);
         let _in_flight = gate.lock().await;
-        if let Ok(data) = std::fs::read(&cached)
+        let _across_processes = cache.lock_across_processes(&key).await;
+        if let Some(data) = cache.read(RENDER, &key)
             && let Ok(objects) = serde_json::from_slice::<Vec<Value>>(&data)
         {
             return Ok(result(objects, true));
@@ -178,8 +176,10 @@ impl Renderer {
         let rendered = split_output(&id, &stdout)?;
         let objects = post_render(hr, &id, &self.opts.kustomize, rendered).await?;
         let data = serde_json::to_vec(&objects)
-            .map_err(|e| HelmError::io(&id, &cached, std::io::Error::other(e)))?;
-        write_atomic(&cached, &data).map_err(|e| HelmError::io(&id, &cached, e))?;
+            .map_err(|e| HelmError::io(&id, cache.root(), std::io::Error::other(e)))?;
+        cache
+            .write(RENDER, &key, &data)
+            .map_err(|e| HelmError::io(&id, cache.root(), e))?;
         Ok(result(objects, false))
     }
 

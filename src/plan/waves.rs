@@ -17,27 +17,53 @@ pub fn plan(input: &ClusterInput) -> Plan {
     if g.is_empty() {
         return Plan::default();
     }
-    let n = g.len();
-    let timings: Vec<Timing> = (0..n)
+    let timings: Vec<Timing> = (0..g.len())
         .map(|i| Timing::of(g.owner(input.cluster, i)))
         .collect();
+    let cycle_of = cycle_members(reach);
+    let layers = layer(g, reach, &cycle_of);
+    Plan {
+        owners: planned_owners(input, g, &layers.wave, &timings),
+        waves: waves(g, &layers.wave, &timings),
+        cycles: input.analysis.cycles.clone(),
+        unscheduled: (0..g.len())
+            .filter(|&i| layers.wave[i].is_none() && !cycle_of.contains_key(&i))
+            .map(|i| Unscheduled {
+                owner: g.ids[i].clone(),
+                blocked_by_cycles: layers.blocked_by[i].iter().copied().collect(),
+            })
+            .collect(),
+        critical_path: critical_path(g, reach, &layers.wave, &timings),
+        edges: edges(g),
+    }
+}
 
-    let cycles = input.analysis.cycles.clone();
-    let mut cycle_of: HashMap<usize, usize> = HashMap::new();
-    for (ci, comp) in reach
+/// Node → the index of the cycle (among cyclic components, in topological order) it is in.
+fn cycle_members(reach: &Reach) -> HashMap<usize, usize> {
+    let mut cycle_of = HashMap::new();
+    let cyclic = reach
         .components
         .iter()
         .enumerate()
         .filter(|(ci, _)| reach.cyclic[*ci])
-        .enumerate()
-        .map(|(k, (_, comp))| (k, comp))
-    {
+        .map(|(_, comp)| comp);
+    for (ci, comp) in cyclic.enumerate() {
         for &m in comp {
             cycle_of.insert(m, ci);
         }
     }
+    cycle_of
+}
 
-    // Longest-path layering in topological order; anything waiting on a cycle is left out.
+/// Each node's wave, or the cycles that keep it from having one.
+struct Layers {
+    wave: Vec<Option<usize>>,
+    blocked_by: Vec<BTreeSet<usize>>,
+}
+
+/// Longest-path layering in topological order; anything waiting on a cycle is left out.
+fn layer(g: &OwnerGraph, reach: &Reach, cycle_of: &HashMap<usize, usize>) -> Layers {
+    let n = g.len();
     let mut wave: Vec<Option<usize>> = vec![None; n];
     let mut blocked_by: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); n];
     for node in reach.topo_nodes() {
@@ -59,8 +85,16 @@ pub fn plan(input: &ClusterInput) -> Plan {
             blocked_by[node] = blocked;
         }
     }
+    Layers { wave, blocked_by }
+}
 
-    let owners: Vec<PlannedOwner> = (0..n)
+fn planned_owners(
+    input: &ClusterInput,
+    g: &OwnerGraph,
+    wave: &[Option<usize>],
+    timings: &[Timing],
+) -> Vec<PlannedOwner> {
+    (0..g.len())
         .map(|i| {
             let owner = g.owner(input.cluster, i);
             PlannedOwner {
@@ -79,8 +113,11 @@ pub fn plan(input: &ClusterInput) -> Plan {
                 render_error: render_error(owner).map(str::to_string),
             }
         })
-        .collect();
+        .collect()
+}
 
+/// The waves with their members, what they wait for and their worst-case time.
+fn waves(g: &OwnerGraph, wave: &[Option<usize>], timings: &[Timing]) -> Vec<Wave> {
     let wave_count = wave.iter().flatten().max().map_or(0, |m| m + 1);
     let mut waves: Vec<Wave> = (0..wave_count)
         .map(|index| Wave {
@@ -91,9 +128,9 @@ pub fn plan(input: &ClusterInput) -> Plan {
             worst_case_seconds: 0,
         })
         .collect();
-    for i in 0..n {
-        let Some(w) = wave[i] else { continue };
-        let wv = &mut waves[w];
+    for (i, w) in wave.iter().enumerate() {
+        let Some(w) = w else { continue };
+        let wv = &mut waves[*w];
         wv.owners.push(g.ids[i].clone());
         wv.worst_case = wv.worst_case.max(timings[i].timeout.value);
         wv.worst_case_seconds = wv.worst_case.as_secs();
@@ -107,15 +144,11 @@ pub fn plan(input: &ClusterInput) -> Plan {
         }
         wv.waits_for = deps.into_iter().map(|p| g.ids[p].clone()).collect();
     }
+    waves
+}
 
-    let unscheduled = (0..n)
-        .filter(|&i| wave[i].is_none() && !cycle_of.contains_key(&i))
-        .map(|i| Unscheduled {
-            owner: g.ids[i].clone(),
-            blocked_by_cycles: blocked_by[i].iter().copied().collect(),
-        })
-        .collect();
-
+/// Every edge with its reasons, sorted by (from, to).
+fn edges(g: &OwnerGraph) -> Vec<PlanEdge> {
     let mut edges: Vec<PlanEdge> = g
         .graph
         .edge_indices()
@@ -129,16 +162,7 @@ pub fn plan(input: &ClusterInput) -> Plan {
         })
         .collect();
     edges.sort_by(|x, y| (&x.from, &x.to).cmp(&(&y.from, &y.to)));
-
-    let critical_path = critical_path(g, reach, &wave, &timings);
-    Plan {
-        owners,
-        waves,
-        cycles,
-        unscheduled,
-        critical_path,
-        edges,
-    }
+    edges
 }
 
 fn sorted(reasons: &[EdgeReason]) -> Vec<EdgeReason> {
