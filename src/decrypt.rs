@@ -34,6 +34,29 @@ impl DecryptContext {
     }
 }
 
+/// Why decryption failed, naming the file or object.
+#[derive(Debug, thiserror::Error)]
+pub enum DecryptError {
+    /// A source file (generator input, patch) could not be read or decrypted.
+    #[error("error decrypting sources: {file}: {cause}")]
+    Source { file: String, cause: String },
+    /// A kustomization file along the way could not be read.
+    #[error("error decrypting sources: {file}: {cause}")]
+    Kustomization { file: String, cause: String },
+    /// A built object could not be decrypted with the keys it has.
+    #[error("decryption failed for '{object}': {source}")]
+    Object {
+        object: String,
+        #[source]
+        source: SopsError,
+    },
+    /// kustomize-controller refuses to apply an encrypted Secret without `spec.decryption`.
+    #[error(
+        "{object} is SOPS encrypted, configuring decryption is required for this secret to be reconciled"
+    )]
+    NotConfigured { object: String },
+}
+
 /// What decrypting one object produced besides the object.
 #[derive(Debug, Default)]
 pub struct ObjectDecryption {
@@ -49,12 +72,11 @@ pub fn decrypt_sources(
     ctx: &DecryptContext,
     dir: &Path,
     root: &Path,
-) -> Result<(Vec<String>, bool), String> {
+) -> Result<(Vec<String>, bool), DecryptError> {
     let mut warnings = Vec::new();
     let mut seen = BTreeSet::new();
     let mut decrypted = false;
-    visit(ctx, dir, root, &mut seen, &mut warnings, &mut decrypted)
-        .map_err(|e| format!("error decrypting sources: {e}"))?;
+    visit(ctx, dir, root, &mut seen, &mut warnings, &mut decrypted)?;
     Ok((warnings, decrypted))
 }
 
@@ -65,15 +87,19 @@ fn visit(
     seen: &mut BTreeSet<PathBuf>,
     warnings: &mut Vec<String>,
     decrypted: &mut bool,
-) -> Result<(), String> {
+) -> Result<(), DecryptError> {
     if !seen.insert(dir.to_path_buf()) {
         return Ok(());
     }
     let Some(file) = find_kustomization_file(dir) else {
         return Ok(());
     };
-    let text = std::fs::read_to_string(&file).map_err(|e| e.to_string())?;
-    let kus = yaml::parse_one(&text).map_err(|e| e.to_string())?;
+    let failed = |cause: String| DecryptError::Kustomization {
+        file: crate::kustomize::generate::display(&file, root),
+        cause,
+    };
+    let text = std::fs::read_to_string(&file).map_err(|e| failed(e.to_string()))?;
+    let kus = yaml::parse_one(&text).map_err(|e| failed(e.to_string()))?;
     let list = |key: &str| -> Vec<Value> {
         kus.get(key)
             .and_then(Value::as_array)
@@ -131,15 +157,19 @@ fn decrypt_file_in_place(
     format: FileFormat,
     root: &Path,
     warnings: &mut Vec<String>,
-) -> Result<bool, String> {
+) -> Result<bool, DecryptError> {
     let shown = crate::kustomize::generate::display(path, root);
+    let failed = |cause: String| DecryptError::Source {
+        file: shown.clone(),
+        cause,
+    };
     let Ok(meta) = std::fs::metadata(path) else {
         return Ok(false); // kustomize reports missing files itself
     };
     if !meta.is_file() || meta.len() > MAX_ENCRYPTED_FILE {
         return Ok(false);
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("{shown}: {e}"))?;
+    let bytes = std::fs::read(path).map_err(|e| failed(e.to_string()))?;
     let marker = sops::marker_bytes(format);
     if !bytes.windows(marker.len()).any(|w| w == marker) {
         return Ok(false);
@@ -147,7 +177,7 @@ fn decrypt_file_in_place(
     match sops::decrypt_file(&bytes, format, format, &ctx.keys) {
         Ok(out) => {
             warnings.extend(out.warnings.into_iter().map(|w| format!("{shown}: {w}")));
-            replace_file(path, &out.bytes).map_err(|e| format!("{shown}: {e}"))?;
+            replace_file(path, &out.bytes).map_err(|e| failed(e.to_string()))?;
             Ok(true)
         }
         Err(e @ (SopsError::NoMatchingKey { .. } | SopsError::UnsupportedKeyType { .. })) => {
@@ -155,7 +185,7 @@ fn decrypt_file_in_place(
             warnings.push(format!("{shown}: {e}"));
             Ok(false)
         }
-        Err(e) => Err(format!("{shown}: {e}")),
+        Err(e) => Err(failed(e.to_string())),
     }
 }
 
@@ -165,7 +195,7 @@ pub fn decrypt_object(
     obj: &mut Value,
     decryption: bool,
     _ks: &NamespacedName,
-) -> Result<ObjectDecryption, String> {
+) -> Result<ObjectDecryption, DecryptError> {
     let mut result = ObjectDecryption::default();
     if annotation_disabled(obj) {
         return Ok(result);
@@ -175,9 +205,9 @@ pub fn decrypt_object(
     if sops::is_encrypted(obj) {
         if !decryption {
             if is_secret {
-                return Err(format!(
-                    "{key} is SOPS encrypted, configuring decryption is required for this secret to be reconciled"
-                ));
+                return Err(DecryptError::NotConfigured {
+                    object: key.to_string(),
+                });
             }
             return Ok(result);
         }
@@ -199,11 +229,11 @@ pub fn decrypt_object(
                 *obj = placeholder;
                 result.warning = Some(format!("{key} {e}"));
             }
-            Err(e) => {
-                return Err(format!(
-                    "decryption failed for '{}': {e}",
-                    object::flux_resource_id(obj)
-                ));
+            Err(source) => {
+                return Err(DecryptError::Object {
+                    object: object::flux_resource_id(obj),
+                    source,
+                });
             }
         }
         return Ok(result);
@@ -218,11 +248,11 @@ pub fn decrypt_object(
             Err(e @ (SopsError::NoMatchingKey { .. } | SopsError::UnsupportedKeyType { .. })) => {
                 result.warning = Some(format!("{key} {e}"));
             }
-            Err(e) => {
-                return Err(format!(
-                    "decryption failed for '{}': {e}",
-                    object::flux_resource_id(obj)
-                ));
+            Err(source) => {
+                return Err(DecryptError::Object {
+                    object: object::flux_resource_id(obj),
+                    source,
+                });
             }
         }
     }
@@ -292,7 +322,10 @@ mod tests {
             "data":{"k":"ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]"},"sops":{"mac":"ENC[x]"}});
         let ctx = DecryptContext::default();
         let e = decrypt_object(&ctx, &mut s, false, &NamespacedName::new("n", "ks")).unwrap_err();
-        assert!(e.contains("configuring decryption is required"), "{e}");
+        assert!(
+            e.to_string().contains("configuring decryption is required"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -23,6 +23,20 @@ pub struct VarsReport {
     pub warnings: Vec<String>,
 }
 
+/// Why the postBuild stage failed. Loading the variables fails inside Flux's per-object step,
+/// so its message names the first object, as Flux's does.
+#[derive(Debug, thiserror::Error)]
+pub enum SubstituteError {
+    #[error("post build failed for '{object}': {source}")]
+    Variables {
+        object: String,
+        #[source]
+        source: substitute::SubstituteError,
+    },
+    #[error(transparent)]
+    Object(#[from] substitute::SubstituteError),
+}
+
 /// The `substituteFrom` references of a Kustomization (empty without postBuild).
 pub fn references(ks: &Kustomization) -> Vec<substitute::VarRef> {
     match PostBuild::from_kustomization(&ks.object) {
@@ -37,8 +51,8 @@ pub fn substitute_all(
     ks: &Kustomization,
     lookup: &VarLookup,
     strict: bool,
-) -> Result<VarsReport, String> {
-    let Some(mut pb) = PostBuild::from_kustomization(&ks.object).map_err(|e| e.to_string())? else {
+) -> Result<VarsReport, SubstituteError> {
+    let Some(mut pb) = PostBuild::from_kustomization(&ks.object)? else {
         return Ok(VarsReport::default());
     };
     // A reference rendered by no Kustomization may still exist in the cluster (created by a
@@ -57,13 +71,14 @@ pub fn substitute_all(
         }
     }
     let mut vars =
-        substitute::load_variables(&pb, &|kind, name| lookup(kind, name)).map_err(|e| {
-            // Flux loads variables inside its per-object step, so its message names an object.
-            let first = objects
-                .first()
-                .map(substitute::object_id)
-                .unwrap_or_default();
-            format!("post build failed for '{first}': {e}")
+        substitute::load_variables(&pb, &|kind, name| lookup(kind, name)).map_err(|source| {
+            SubstituteError::Variables {
+                object: objects
+                    .first()
+                    .map(substitute::object_id)
+                    .unwrap_or_default(),
+                source,
+            }
         })?;
     // A ConfigMap field that received a secret (it carries a taint mark) passes the secret on.
     for r in &pb.substitute_from {
@@ -120,8 +135,7 @@ pub fn substitute_all(
     }
     report.seen.substituted = true;
     for obj in objects.iter_mut() {
-        let mut done =
-            substitute::substitute_object(obj, &vars, strict).map_err(|e| e.to_string())?;
+        let mut done = substitute::substitute_object(obj, &vars, strict)?;
         if !report.secret_values.is_empty() {
             let marks = crate::taint::changed_paths(obj, &done, &report.secret_values);
             crate::taint::mark(&mut done, &marks);

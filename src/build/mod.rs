@@ -95,13 +95,20 @@ pub enum BuildError {
     #[error("failed to decode Kubernetes apiVersion, kind and name from: {0}")]
     MissingIdentity(String),
     #[error("kustomize output is not valid YAML: {0}")]
-    Output(String),
-    #[error("{0}")]
-    Decrypt(String),
-    #[error("{0}")]
-    Substitute(String),
-    #[error("{0}")]
-    Io(String),
+    Output(#[from] crate::yaml::YamlError),
+    #[error(transparent)]
+    Decrypt(#[from] decrypt::DecryptError),
+    #[error(transparent)]
+    Substitute(#[from] postbuild::SubstituteError),
+    #[error("cannot {doing}: {source}")]
+    Io {
+        doing: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A task of the build panicked or the run was cancelled.
+    #[error("the build was interrupted: {0}")]
+    Interrupted(String),
 }
 
 /// Changed-only mode's view of one build: see [`crate::select`].
@@ -187,7 +194,7 @@ pub async fn build_kustomization(
             prepare(&tree, &rel, &spec, decryption, key_ctx, decide, probe)
         })
         .await
-        .map_err(|e| BuildError::Io(e.to_string()))??
+        .map_err(|e| BuildError::Interrupted(e.to_string()))??
     };
     let role = prepared.role;
     if role == Role::Unchanged {
@@ -215,7 +222,7 @@ pub async fn build_kustomization(
             process_stream(&stream, &ks, &rel, generated, &decrypt_ctx, &lookup, strict)
         })
         .await
-        .map_err(|e| BuildError::Io(e.to_string()))??
+        .map_err(|e| BuildError::Interrupted(e.to_string()))??
     };
     warnings.extend(post.warnings);
     let out = BuildOutput {
@@ -323,7 +330,10 @@ async fn run_kustomize(
         Some(dir) => tempfile::tempdir_in(dir),
         None => tempfile::tempdir(),
     }
-    .map_err(|e| BuildError::Io(format!("cannot create a temporary folder: {e}")))?;
+    .map_err(|source| BuildError::Io {
+        doing: "create a temporary folder",
+        source,
+    })?;
     let work = scratch.path().to_path_buf();
     let dir = work.join(rel);
     let (warnings, decrypted) = {
@@ -336,16 +346,21 @@ async fn run_kustomize(
                 Some(files) => tree.materialize_files(&work, files),
                 None => tree.materialize(&work),
             };
-            copied.map_err(|e| BuildError::Io(format!("cannot copy the source: {e}")))?;
-            kustomize::write_planned(&dir, &planned)
-                .map_err(|e| BuildError::Io(format!("cannot write the kustomization: {e}")))?;
+            copied.map_err(|source| BuildError::Io {
+                doing: "copy the source",
+                source,
+            })?;
+            kustomize::write_planned(&dir, &planned).map_err(|source| BuildError::Io {
+                doing: "write the kustomization",
+                source,
+            })?;
             if !decryption {
                 return Ok((Vec::new(), false));
             }
-            decrypt::decrypt_sources(&decrypt_ctx, &dir, &work).map_err(BuildError::Decrypt)
+            Ok(decrypt::decrypt_sources(&decrypt_ctx, &dir, &work)?)
         })
         .await
-        .map_err(|e| BuildError::Io(e.to_string()))??
+        .map_err(|e| BuildError::Interrupted(e.to_string()))??
     };
     let waiting = std::time::Instant::now();
     let (stream, times) = {
@@ -353,7 +368,7 @@ async fn run_kustomize(
             .subprocess_slots
             .acquire()
             .await
-            .map_err(|_| BuildError::Io("build cancelled".into()))?;
+            .map_err(|_| BuildError::Interrupted("cancelled".into()))?;
         let queued = waiting.elapsed();
         let (stream, run) = ctx.kustomize.build(&dir, &work).await?;
         (stream, Times { queued, run })
@@ -384,7 +399,7 @@ fn process_stream(
     lookup: &VarLookup,
     strict: bool,
 ) -> Result<Processed, BuildError> {
-    let docs = yaml::parse_documents(stream).map_err(|e| BuildError::Output(e.to_string()))?;
+    let docs = yaml::parse_documents(stream)?;
     let mut files = Vec::with_capacity(docs.len());
     let mut objects = Vec::with_capacity(docs.len());
     for mut doc in docs {

@@ -36,53 +36,51 @@ fn assert_incomplete(set: &ReadSet, needle: &str) {
     );
 }
 
-#[test]
-fn every_file_field_is_followed() {
-    let dir = tree(&[
-        ("apps/web/deploy.yaml", "kind: Deployment"),
-        ("apps/web/conf/a.conf", "a"),
-        ("apps/web/b.conf", "b"),
-        ("apps/web/env.txt", "X=1"),
-        ("apps/web/legacy.env", "Y=1"),
-        ("apps/web/secret.txt", "s"),
-        ("apps/web/p.yaml", "patch"),
-        ("apps/web/psm.yaml", "patch"),
-        ("apps/web/j.yaml", "[]"),
-        ("apps/web/r.yaml", "[]"),
-        ("apps/web/cfg.yaml", "nameReference: []"),
-        ("apps/web/crd.yaml", "kind: CustomResourceDefinition"),
-        ("apps/web/schema.json", "{}"),
-        (
-            "apps/web/t.yaml",
-            "apiVersion: builtin\nkind: PatchTransformer\nmetadata: {name: t}\npath: tp.yaml\n\
+/// A tree where every file field of a kustomization names a file.
+const EVERY_FIELD_TREE: &[(&str, &str)] = &[
+    ("apps/web/deploy.yaml", "kind: Deployment"),
+    ("apps/web/conf/a.conf", "a"),
+    ("apps/web/b.conf", "b"),
+    ("apps/web/env.txt", "X=1"),
+    ("apps/web/legacy.env", "Y=1"),
+    ("apps/web/secret.txt", "s"),
+    ("apps/web/p.yaml", "patch"),
+    ("apps/web/psm.yaml", "patch"),
+    ("apps/web/j.yaml", "[]"),
+    ("apps/web/r.yaml", "[]"),
+    ("apps/web/cfg.yaml", "nameReference: []"),
+    ("apps/web/crd.yaml", "kind: CustomResourceDefinition"),
+    ("apps/web/schema.json", "{}"),
+    (
+        "apps/web/t.yaml",
+        "apiVersion: builtin\nkind: PatchTransformer\nmetadata: {name: t}\npath: tp.yaml\n\
              ---\napiVersion: builtin\nkind: LabelTransformer\nmetadata: {name: l}\n",
-        ),
-        ("apps/web/tp.yaml", "patch"),
-        (
-            "apps/web/gen/g.yaml",
-            "apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata: {name: g}\nfiles: [k=gen.txt]\n",
-        ),
-        ("apps/web/gen.txt", "g"),
-        ("apps/web/inline.txt", "i"),
-        ("apps/unused.yaml", "kind: ConfigMap"),
-        (
-            "base/x/kustomization.yaml",
-            "resources: [svc.yaml]\nbases: [../y]\n",
-        ),
-        ("base/x/svc.yaml", "kind: Service"),
-        ("base/x/unused.yaml", "kind: Service"),
-        ("base/y/Kustomization", "resources: [cm.yaml]\n"),
-        ("base/y/cm.yaml", "kind: ConfigMap"),
-        (
-            "components/c/kustomization.yml",
-            "kind: Component\npatches: [{path: cp.yaml}]\n",
-        ),
-        ("components/c/cp.yaml", "patch"),
-    ]);
-    let set = read_set(
-        dir.path(),
-        "apps/web",
-        r#"
+    ),
+    ("apps/web/tp.yaml", "patch"),
+    (
+        "apps/web/gen/g.yaml",
+        "apiVersion: builtin\nkind: ConfigMapGenerator\nmetadata: {name: g}\nfiles: [k=gen.txt]\n",
+    ),
+    ("apps/web/gen.txt", "g"),
+    ("apps/web/inline.txt", "i"),
+    ("apps/unused.yaml", "kind: ConfigMap"),
+    (
+        "base/x/kustomization.yaml",
+        "resources: [svc.yaml]\nbases: [../y]\n",
+    ),
+    ("base/x/svc.yaml", "kind: Service"),
+    ("base/x/unused.yaml", "kind: Service"),
+    ("base/y/Kustomization", "resources: [cm.yaml]\n"),
+    ("base/y/cm.yaml", "kind: ConfigMap"),
+    (
+        "components/c/kustomization.yml",
+        "kind: Component\npatches: [{path: cp.yaml}]\n",
+    ),
+    ("components/c/cp.yaml", "patch"),
+];
+
+/// The kustomization of `apps/web` in [`EVERY_FIELD_TREE`], one entry per file field.
+const EVERY_FIELD_KUSTOMIZATION: &str = r#"
 resources: [deploy.yaml, ../../base/x]
 components: [../../components/c]
 configMapGenerator:
@@ -116,8 +114,12 @@ transformers:
     metadata: {name: inline}
     files: [inline.txt]
 generators: [gen/g.yaml]
-"#,
-    );
+"#;
+
+#[test]
+fn every_file_field_is_followed() {
+    let dir = tree(EVERY_FIELD_TREE);
+    let set = read_set(dir.path(), "apps/web", EVERY_FIELD_KUSTOMIZATION);
     assert!(set.complete, "{:?}", set.reasons);
     let expected = paths(&[
         "apps/web/deploy.yaml",

@@ -201,65 +201,23 @@ impl Renderer {
 
     /// Fetches (or finds) the chart and applies source-controller's and helm-controller's edits.
     async fn prepare(&self, req: &ChartRequest) -> Result<Prepared, HelmError> {
-        let hr = &req.hr;
-        let chart_err = |reason: String| HelmError::chart(hr, &req.chart, reason);
+        let chart_err = |reason: String| HelmError::chart(&req.hr, &req.chart, reason);
         let custom_values = !(req.values_files.is_empty() || req.values_files == ["values.yaml"]);
         // Source-controller appends the HelmChart generation when valuesFiles are set.
         let mut metadata = custom_values.then(|| req.generation.to_string());
-        let (src, is_dir, chart_yaml, digest, url, revision, requested, values_base) = match req
-            .kind
-        {
-            SourceKind::GitRepository | SourceKind::OciRepository if req.local_dir.is_some() => {
-                let root = req.local_dir.clone().unwrap_or_default();
-                let dir = if req.kind == SourceKind::GitRepository {
-                    root.join(req.chart.trim_start_matches("./"))
-                } else {
-                    chart_root_in(&root)
-                };
-                let meta = chart_yaml_from_dir(&dir).map_err(chart_err)?;
-                let digest = dir_digest(&dir).map_err(chart_err)?;
-                let url = dir.display().to_string();
-                (
-                    dir,
-                    true,
-                    meta,
-                    digest,
-                    url,
-                    None,
-                    String::new(),
-                    Some(root),
-                )
-            }
-            _ => {
-                let fetched = self.fetcher.fetch(req).await?;
-                let meta = chart_yaml_from_tgz(&fetched.tgz).map_err(chart_err)?;
-                let requested = match req.kind {
-                    SourceKind::OciRepository => fetched.version.clone(),
-                    _ => req.version.clone(),
-                };
-                (
-                    fetched.tgz,
-                    false,
-                    meta,
-                    fetched.digest,
-                    fetched.url,
-                    fetched.revision,
-                    requested,
-                    None,
-                )
-            }
-        };
-        let name = str_at(&chart_yaml, "/name")
+        let found = self.locate(req).await?;
+        let name = str_at(&found.chart_yaml, "/name")
             .unwrap_or(&req.chart)
             .to_string();
-        let mut version = str_at(&chart_yaml, "/version")
+        let mut version = str_at(&found.chart_yaml, "/version")
             .unwrap_or_default()
             .to_string();
         if req.chart_ref
-            && let Some(rev) = &revision
+            && let Some(rev) = &found.revision
         {
             // helm-controller mutateChartWithSourceRevision: `<version>+<digest[:12]>`.
-            if !requested.is_empty() && parse_version(&requested).is_some() && requested != version
+            let requested = &found.requested;
+            if !requested.is_empty() && parse_version(requested).is_some() && *requested != version
             {
                 return Err(chart_err(format!(
                     "artifact revision {requested} does not match chart version {version}"
@@ -268,56 +226,137 @@ impl Renderer {
             let hex = rev.trim_start_matches("sha256:");
             metadata = Some(hex.chars().take(12).collect());
         }
-        let mut workdir = None;
-        let mut path = src.clone();
-        let mut merged_files = Value::Null;
+        let mut edited = Edited {
+            path: found.src.clone(),
+            workdir: None,
+            values_files: Value::Null,
+        };
         if metadata.is_some() || custom_values {
-            let tmp =
-                tempfile::tempdir().map_err(|e| HelmError::io(hr, std::env::temp_dir(), e))?;
-            let root = if is_dir {
-                let dest = tmp.path().join(&name);
-                copy_dir(&src, &dest).map_err(chart_err)?;
-                dest
-            } else {
-                unpack(&src, tmp.path()).map_err(chart_err)?
-            };
-            if custom_values {
-                // Git paths are relative to the source root, repository charts to the chart root.
-                let base = values_base.clone().unwrap_or_else(|| root.clone());
-                merged_files =
-                    merge_values_files(&base, &req.values_files, req.ignore_missing_values_files)
-                        .map_err(chart_err)?;
-                std::fs::write(
-                    root.join("values.yaml"),
-                    crate::yaml::to_yaml(&merged_files),
-                )
-                .map_err(|e| HelmError::io(hr, root.join("values.yaml"), e))?;
-            }
+            edited = edit(req, &found, &name, custom_values)?;
             if let Some(md) = &metadata {
                 version = with_metadata(&version, md);
-                set_chart_version(&root, &version).map_err(chart_err)?;
+                set_chart_version(&edited.path, &version).map_err(chart_err)?;
             }
-            path = root;
-            workdir = Some(tmp);
         }
-        let identity =
-            json!({"digest": digest, "version": version, "valuesFiles": merged_files}).to_string();
+        let identity = json!({"digest": found.digest, "version": version,
+            "valuesFiles": edited.values_files})
+        .to_string();
         Ok(Prepared {
-            path,
-            _workdir: workdir,
+            path: edited.path,
+            _workdir: edited.workdir,
             source: ChartSource {
                 kind: req.kind,
                 source: req.source.clone(),
-                url,
+                url: found.url,
                 name,
-                requested,
+                requested: found.requested,
                 version,
-                digest: format!("sha256:{digest}"),
-                revision,
+                digest: format!("sha256:{}", found.digest),
+                revision: found.revision,
             },
             identity,
         })
     }
+
+    /// Where the chart is: a folder of a mapped source, or an archive fetched into the cache.
+    async fn locate(&self, req: &ChartRequest) -> Result<Located, HelmError> {
+        let chart_err = |reason: String| HelmError::chart(&req.hr, &req.chart, reason);
+        match req.kind {
+            SourceKind::GitRepository | SourceKind::OciRepository if req.local_dir.is_some() => {
+                let root = req.local_dir.clone().unwrap_or_default();
+                let dir = if req.kind == SourceKind::GitRepository {
+                    root.join(req.chart.trim_start_matches("./"))
+                } else {
+                    chart_root_in(&root)
+                };
+                Ok(Located {
+                    chart_yaml: chart_yaml_from_dir(&dir).map_err(chart_err)?,
+                    digest: dir_digest(&dir).map_err(chart_err)?,
+                    url: dir.display().to_string(),
+                    src: dir,
+                    is_dir: true,
+                    revision: None,
+                    requested: String::new(),
+                    values_base: Some(root),
+                })
+            }
+            _ => {
+                let fetched = self.fetcher.fetch(req).await?;
+                let requested = match req.kind {
+                    SourceKind::OciRepository => fetched.version.clone(),
+                    _ => req.version.clone(),
+                };
+                Ok(Located {
+                    chart_yaml: chart_yaml_from_tgz(&fetched.tgz).map_err(chart_err)?,
+                    src: fetched.tgz,
+                    is_dir: false,
+                    digest: fetched.digest,
+                    url: fetched.url,
+                    revision: fetched.revision,
+                    requested,
+                    values_base: None,
+                })
+            }
+        }
+    }
+}
+
+/// A chart found: where, what its Chart.yaml says, and what it was resolved from.
+struct Located {
+    src: PathBuf,
+    is_dir: bool,
+    chart_yaml: Value,
+    /// sha256 hex of the archive, or of the folder's files.
+    digest: String,
+    url: String,
+    revision: Option<String>,
+    requested: String,
+    /// What Git valuesFiles paths are relative to (the source root).
+    values_base: Option<PathBuf>,
+}
+
+/// A private copy of a chart that source-controller's edits can be made in.
+struct Edited {
+    path: PathBuf,
+    workdir: Option<tempfile::TempDir>,
+    /// The merged valuesFiles that replace the chart's values.yaml (null when none).
+    values_files: Value,
+}
+
+/// Copies or unpacks the chart into a private folder and replaces its values.yaml with the
+/// merged `valuesFiles` (Git paths are relative to the source root, repository charts' to the
+/// chart root).
+fn edit(
+    req: &ChartRequest,
+    found: &Located,
+    name: &str,
+    custom_values: bool,
+) -> Result<Edited, HelmError> {
+    let hr = &req.hr;
+    let chart_err = |reason: String| HelmError::chart(hr, &req.chart, reason);
+    let tmp = tempfile::tempdir().map_err(|e| HelmError::io(hr, std::env::temp_dir(), e))?;
+    let root = if found.is_dir {
+        let dest = tmp.path().join(name);
+        copy_dir(&found.src, &dest).map_err(chart_err)?;
+        dest
+    } else {
+        unpack(&found.src, tmp.path()).map_err(chart_err)?
+    };
+    let mut values_files = Value::Null;
+    if custom_values {
+        let base = found.values_base.clone().unwrap_or_else(|| root.clone());
+        values_files =
+            merge_values_files(&base, &req.values_files, req.ignore_missing_values_files)
+                .map_err(chart_err)?;
+        let path = root.join("values.yaml");
+        std::fs::write(&path, crate::yaml::to_yaml(&values_files))
+            .map_err(|e| HelmError::io(hr, path, e))?;
+    }
+    Ok(Edited {
+        path: root,
+        workdir: Some(tmp),
+        values_files,
+    })
 }
 
 /// A mapped OCI artifact folder is the chart itself, or holds it as its only subfolder.

@@ -37,7 +37,7 @@ pub struct Constraint {
 
 impl Constraint {
     /// Parses Masterminds syntax: `||` for OR, space or comma for AND, `~`, `^`, `x`, hyphen ranges.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
         if text.is_empty() {
             return Ok(Constraint {

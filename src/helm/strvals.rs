@@ -18,7 +18,11 @@ pub enum Mode {
 }
 
 /// Parses `a.b[0]=v,c=w` into `data`, as Helm's `strvals.ParseInto` family does.
-pub fn parse_into(input: &str, data: &mut Map<String, Value>, mode: Mode) -> Result<(), String> {
+pub(crate) fn parse_into(
+    input: &str,
+    data: &mut Map<String, Value>,
+    mode: Mode,
+) -> Result<(), String> {
     let mut parser = Parser {
         chars: input.chars().collect(),
         pos: 0,
