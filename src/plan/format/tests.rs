@@ -28,8 +28,6 @@ fn plan_text_is_a_tree_with_defaults_shown() {
     let p = plan(&input.input());
     let f = check(&input.input(), &p);
     let text = plan_text(&p, &f, false);
-    if std::env::var_os("PRINT").is_some() {
-    }
     assert!(
         text.starts_with("Bootstrap plan: 6 owners in 4 waves, critical path 39m\n"),
         "{text}"
@@ -144,8 +142,6 @@ fn report_text_folds_blocked_under_root_cause() {
     let p = plan(&input.input());
     let rep = validate_report(&input.input(), &p, &check(&input.input(), &p));
     let text = report_text(&rep, false);
-    if std::env::var_os("PRINT").is_some() {
-    }
     let expected_tail = "✗ ks/flux-system/a\n    render failed: bad <yaml> & \"quotes\"\u{1}\n    ⊘ ks/flux-system/b blocked\n";
     assert!(text.contains(expected_tail), "{text}");
     assert!(
