@@ -95,9 +95,18 @@ impl Run {
     }
 }
 
-pub async fn run(opts: &RunOptions, reporter: Arc<dyn Reporter>) -> Result<Run, SetupError> {
+/// Every cluster whose synced folder is `--path` or below it (at least one).
+pub fn clusters(opts: &RunOptions) -> Result<Vec<Discovery>, SetupError> {
+    Ok(discover::discover(&opts.path, opts.repo_root.as_deref())?)
+}
+
+/// Renders one cluster (one of [`clusters`]).
+pub async fn run(
+    opts: &RunOptions,
+    discovery: Discovery,
+    reporter: Arc<dyn Reporter>,
+) -> Result<Run, SetupError> {
     let started = std::time::Instant::now();
-    let discovery = discover::discover(&opts.path, opts.repo_root.as_deref())?;
     let kustomize = KustomizeCommand::resolve(opts.kustomize.as_deref())?;
     let decrypt = DecryptContext::load(&opts.age_key_files)?;
     let sources = Arc::new(Sources::new(

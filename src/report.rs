@@ -83,6 +83,11 @@ fn text(v: &Value) -> String {
     v.as_str().unwrap_or("").to_string()
 }
 
+/// A borderless table like kubectl's, without colour.
+pub fn plain_table(header: &[&str], rows: Vec<Vec<String>>) -> String {
+    table(header, rows, usize::MAX, false)
+}
+
 /// A borderless table like kubectl's; the status column is coloured on a terminal.
 fn table(header: &[&str], rows: Vec<Vec<String>>, status_col: usize, color: bool) -> String {
     let mut t = Table::new();

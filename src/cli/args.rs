@@ -31,6 +31,11 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true, default_value = ".", env = "FLUXSIM_PATH")]
     pub path: PathBuf,
 
+    /// The cluster to render when --path holds several (see `fluxsim get clusters`); default:
+    /// every one, each reported under its name.
+    #[arg(long, global = true, value_name = "NAME", env = "FLUXSIM_CLUSTER")]
+    pub cluster: Option<String>,
+
     /// The folder the bootstrap source (GitRepository flux-system) stands for. Default: the
     /// nearest ancestor of --path where the root Kustomizations' paths exist, else the git top level.
     #[arg(long, global = true, env = "FLUXSIM_REPO_ROOT", value_name = "DIR")]
@@ -170,6 +175,10 @@ pub enum GetWhat {
     /// HelmReleases, with the chart and version each resolves to.
     #[command(alias = "helmreleases", alias = "helmrelease")]
     Hr(GetArgs),
+    /// The clusters below --path: each synced folder and how it was found (flux bootstrap's
+    /// gotk-sync.yaml, a FluxInstance's spec.sync, or --path itself).
+    #[command(alias = "cluster", alias = "cl")]
+    Clusters(GetArgs),
 }
 
 #[derive(Args, Debug)]

@@ -55,6 +55,7 @@ pub fn tops(head_path: &Path, orig: &Path) -> Result<(PathBuf, PathBuf), SetupFa
         .or_else(|| {
             fluxsim::discover::discover(&head_path, None)
                 .ok()
+                .and_then(|d| d.into_iter().next())
                 .map(|d| d.repo_root)
         })
         .unwrap_or_else(|| head_path.clone());

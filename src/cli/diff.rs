@@ -7,6 +7,7 @@ use super::output::{self, Printer, stderr_color, stdout_color};
 use super::{EXIT_FAILURES, EXIT_OK};
 use fluxsim::changes::ChangedFiles;
 use fluxsim::diff::{self, DiffOptions, Scope};
+use fluxsim::discover::Discovery;
 use fluxsim::model::{NamespacedName, OwnerId};
 use fluxsim::pipeline::{self, Run, RunOptions};
 use fluxsim::report;
@@ -21,47 +22,67 @@ pub async fn run(args: &DiffArgs, head_opts: &RunOptions, g: &GlobalArgs) -> u8 
         Ok(b) => b,
         Err(e) => return output::fail(&e),
     };
-    let Setup {
-        base: mut base_opts,
-        head: mut head_opts,
-        tree: _base_tree,
-    } = setup;
-    let (head, base) = loop {
-        // Separate tasks, so that the sides' synchronous steps also run in parallel.
-        let (h, b) = (head_opts.clone(), base_opts.clone());
-        let reporter = super::reporter(g);
-        let head = tokio::spawn(async move { pipeline::run(&h, reporter).await });
-        let base = tokio::spawn(async move { pipeline::run(&b, Arc::new(Silent)).await });
-        let (head, base) = match tokio::try_join!(head, base) {
-            Ok(sides) => sides,
-            Err(e) => return output::fail(&SetupFailure::new(format!("internal: {e}"))),
-        };
-        let side = |name: &str, r: Result<Run, pipeline::SetupError>| {
-            r.map_err(|e| {
-                let mut f = SetupFailure::from_error(&e);
-                f.message = format!("{name}: {}", f.message);
-                f
-            })
-        };
-        let (head, base) = match (side("head", head), side("base", base)) {
-            (Ok(h), Ok(b)) => (h, b),
-            (Err(e), _) | (_, Err(e)) => return output::fail(&e),
-        };
-        // Both sides must render the same owners: what one selected, the other renders too.
-        let (Some((ks, hr)), Some(h), Some(b)) = (
-            agree(&head, &base),
-            &head_opts.selection,
-            &base_opts.selection,
-        ) else {
-            break (head, base);
-        };
-        match (forced(h, &ks, &hr), forced(b, &ks, &hr)) {
-            (None, None) => break (head, base),
-            (h, b) => {
-                head_opts.selection = h.or(head_opts.selection.take());
-                base_opts.selection = b.or(base_opts.selection.take());
-            }
+    let pairs = match cluster_pairs(&setup, g) {
+        Ok(p) => p,
+        Err(e) => return output::fail(&e),
+    };
+    let several = pairs.len() > 1;
+    let mut code = EXIT_OK;
+    for (head, base) in pairs {
+        let name = head.as_ref().or(base.as_ref()).map(|d| d.name.clone());
+        if several
+            && !g.quiet
+            && let Some(d) = head.as_ref().or(base.as_ref())
+        {
+            output::warn_plain(&super::clusters::header(d));
         }
+        let cluster = name.filter(|_| several || g.cluster.is_some());
+        let side = SidePair {
+            head,
+            base,
+            cluster,
+        };
+        code = code.max(diff_cluster(args, &setup, side, g).await);
+    }
+    code
+}
+
+/// One cluster as both sides have it (None: it exists on one side only).
+struct SidePair {
+    head: Option<Discovery>,
+    base: Option<Discovery>,
+    cluster: Option<String>,
+}
+
+/// The clusters of both sides, paired by synced folder; a base whose --path does not exist yet
+/// has none.
+fn cluster_pairs(
+    setup: &Setup,
+    g: &GlobalArgs,
+) -> Result<Vec<(Option<Discovery>, Option<Discovery>)>, SetupFailure> {
+    let head = pipeline::clusters(&setup.head).map_err(|e| SetupFailure::from_error(&e))?;
+    let head = super::clusters::select(head, g.cluster.as_deref())?;
+    let mut base = pipeline::clusters(&setup.base).unwrap_or_default();
+    if let Some(name) = g.cluster.as_deref() {
+        base.retain(|d| d.name == name || d.sync_path.to_string_lossy() == name);
+    }
+    let mut pairs: Vec<(Option<Discovery>, Option<Discovery>)> = Vec::new();
+    for h in head {
+        let b = base
+            .iter()
+            .position(|b| b.sync_path == h.sync_path)
+            .map(|i| base.remove(i));
+        pairs.push((Some(h), b));
+    }
+    pairs.extend(base.into_iter().map(|b| (None, Some(b))));
+    Ok(pairs)
+}
+
+/// Renders one cluster on both sides (they must agree on what they render) and prints its diff.
+async fn diff_cluster(args: &DiffArgs, setup: &Setup, pair: SidePair, g: &GlobalArgs) -> u8 {
+    let (head, base) = match render_sides(setup, &pair, g).await {
+        Ok(sides) => sides,
+        Err(e) => return output::fail(&e),
     };
     let opts = DiffOptions {
         context: args.unified,
@@ -73,40 +94,105 @@ pub async fn run(args: &DiffArgs, head_opts: &RunOptions, g: &GlobalArgs) -> u8 
             DiffScope::Hr => Scope::Hr,
             DiffScope::All => Scope::All,
         },
+        cluster: pair.cluster.clone(),
     };
-    let shown: BTreeSet<OwnerId> = diff::shown_kustomizations(&head)
-        .chain(diff::shown_kustomizations(&base))
+    let shown: BTreeSet<OwnerId> = [&head, &base]
+        .into_iter()
+        .flatten()
+        .flat_map(diff::shown_kustomizations)
         .cloned()
         .collect();
-    let result = diff::diff(
-        &diff::side_of(&base, &shown, g.show_secrets),
-        &diff::side_of(&head, &shown, g.show_secrets),
-        &opts,
-    );
+    let side = |r: &Option<Run>| {
+        r.as_ref()
+            .map(|r| diff::side_of(r, &shown, g.show_secrets))
+            .unwrap_or_default()
+    };
+    let result = diff::diff(&side(&base), &side(&head), &opts);
     let text = match args.output {
         DiffFormat::Unified => diff::unified(&result, &opts),
         DiffFormat::Markdown => diff::markdown(&result, &opts),
         DiffFormat::Json => diff::json(&result, &opts),
         DiffFormat::Stat => diff::stat(&result, &opts),
     };
-    let out = Printer::new(&head);
-    let code = out.data(&text);
-    if !g.quiet {
-        out.message(&format!("head: {}", report::summary(&head, stderr_color())));
+    let code = output::print_data(&text);
+    if let (false, Some(head)) = (g.quiet, &head) {
+        let out = Printer::new(head);
+        out.message(&format!("head: {}", report::summary(head, stderr_color())));
     }
+    let failed = head.as_ref().is_some_and(Run::has_failures);
     if code != EXIT_OK {
         code
-    } else if head.has_failures() || (args.exit_code && diff::has_changes(&result)) {
+    } else if failed || (args.exit_code && diff::has_changes(&result)) {
         EXIT_FAILURES
     } else {
         EXIT_OK
     }
 }
 
+type Sides = (Option<Run>, Option<Run>);
+
+/// Renders both sides of one cluster until they agree on what they select: an owner one side
+/// selected, the other renders too.
+async fn render_sides(
+    setup: &Setup,
+    pair: &SidePair,
+    g: &GlobalArgs,
+) -> Result<Sides, SetupFailure> {
+    let (mut head_opts, mut base_opts) = (setup.head.clone(), setup.base.clone());
+    loop {
+        // Separate tasks, so that the sides' synchronous steps also run in parallel.
+        let head = spawn_side("head", &head_opts, pair.head.clone(), super::reporter(g));
+        let base = spawn_side("base", &base_opts, pair.base.clone(), Arc::new(Silent));
+        let (head, base) = match tokio::try_join!(head, base) {
+            Ok(sides) => sides,
+            Err(e) => return Err(SetupFailure::new(format!("internal: {e}"))),
+        };
+        let (head, base) = (head?, base?);
+        let (Some(h), Some(b)) = (&head, &base) else {
+            return Ok((head, base));
+        };
+        let (Some((ks, hr)), Some(hs), Some(bs)) =
+            (agree(h, b), &head_opts.selection, &base_opts.selection)
+        else {
+            return Ok((head, base));
+        };
+        match (forced(hs, &ks, &hr), forced(bs, &ks, &hr)) {
+            (None, None) => return Ok((head, base)),
+            (h, b) => {
+                head_opts.selection = h.or(head_opts.selection.take());
+                base_opts.selection = b.or(base_opts.selection.take());
+            }
+        }
+    }
+}
+
+fn spawn_side(
+    name: &'static str,
+    opts: &RunOptions,
+    cluster: Option<Discovery>,
+    reporter: Arc<dyn fluxsim::reporter::Reporter>,
+) -> tokio::task::JoinHandle<Result<Option<Run>, SetupFailure>> {
+    let opts = opts.clone();
+    tokio::spawn(async move {
+        let Some(cluster) = cluster else {
+            return Ok(None);
+        };
+        pipeline::run(&opts, cluster, reporter)
+            .await
+            .map(Some)
+            .map_err(|e| {
+                let mut f = SetupFailure::from_error(&e);
+                f.message = format!("{name}: {}", f.message);
+                f
+            })
+    })
+}
+
 struct Setup {
     head: RunOptions,
     base: RunOptions,
-    tree: Option<diff::BaseTree>,
+    /// Keeps the base tree on disk until the diff is done.
+    _tree: Option<diff::BaseTree>,
 }
 
 /// Run options for both sides: the base is the counterpart of --path in the base tree; in
@@ -126,7 +212,7 @@ fn base_options(args: &DiffArgs, head: &RunOptions) -> Result<Setup, SetupFailur
         return Ok(Setup {
             head,
             base: opts,
-            tree: None,
+            _tree: None,
         });
     }
     let failure = |e: &(dyn std::error::Error + 'static)| SetupFailure::from_error(e);
@@ -157,7 +243,7 @@ fn base_options(args: &DiffArgs, head: &RunOptions) -> Result<Setup, SetupFailur
     Ok(Setup {
         head,
         base: opts,
-        tree: Some(tree),
+        _tree: Some(tree),
     })
 }
 

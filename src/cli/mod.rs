@@ -3,6 +3,7 @@
 pub mod args;
 mod cache;
 mod changed;
+mod clusters;
 mod diff;
 mod exit;
 mod output;
@@ -52,8 +53,41 @@ async fn dispatch(cli: Cli) -> u8 {
     }
 }
 
-/// `get`, `build`, `plan`, `validate`: one run, then its view.
-async fn run_one(command: &Command, mut opts: RunOptions, g: &GlobalArgs) -> u8 {
+/// `get`, `build`, `plan`, `validate`: a run per cluster, then its view.
+async fn run_one(command: &Command, opts: RunOptions, g: &GlobalArgs) -> u8 {
+    let all = match pipeline::clusters(&opts) {
+        Ok(c) => c,
+        Err(e) => return output::fail(&SetupFailure::from_error(&e)),
+    };
+    if let Command::Get {
+        what: args::GetWhat::Clusters(a),
+    } = command
+    {
+        return clusters::get(&all, a.output);
+    }
+    let chosen = match clusters::select(all, g.cluster.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return output::fail(&e),
+    };
+    let several = chosen.len() > 1;
+    let mut code = EXIT_OK;
+    for d in chosen {
+        if several && !g.quiet {
+            output::warn_plain(&clusters::header(&d));
+        }
+        code = code.max(run_cluster(command, opts.clone(), d, g, several).await);
+    }
+    code
+}
+
+/// One cluster's run and view.
+async fn run_cluster(
+    command: &Command,
+    mut opts: RunOptions,
+    cluster: fluxsim::discover::Discovery,
+    g: &GlobalArgs,
+    several: bool,
+) -> u8 {
     let changed_args = match command {
         Command::Build(a) => Some(&a.changed),
         Command::Validate(a) => Some(&a.changed),
@@ -65,13 +99,14 @@ async fn run_one(command: &Command, mut opts: RunOptions, g: &GlobalArgs) -> u8 
             Err(e) => return output::fail(&e),
         }
     }
-    let run = match pipeline::run(&opts, reporter(g)).await {
+    let name = cluster.name.clone();
+    let run = match pipeline::run(&opts, cluster, reporter(g)).await {
         Ok(r) => r,
         Err(e) => return output::fail(&SetupFailure::from_error(&e)),
     };
     let code = match command {
         Command::Get { what } => show::get(&run, what),
-        Command::Build(a) => show::build(&run, a, g),
+        Command::Build(a) => show::build(&run, a, g, several.then_some(name.as_str())),
         Command::Plan(a) => plan::plan(&run, a),
         Command::Validate(a) => plan::validate(&run, a),
         Command::Cache { .. } | Command::Diff(_) => EXIT_SETUP,

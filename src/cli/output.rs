@@ -47,6 +47,11 @@ impl<'a> Printer<'a> {
     }
 }
 
+/// Prints data that holds no secrets (cluster lists, cache reports) to stdout.
+pub fn print_data(s: &str) -> u8 {
+    print_raw(s)
+}
+
 /// Prints to stdout; `| head` closing the pipe is not an error.
 fn print_raw(s: &str) -> u8 {
     let mut out = std::io::stdout().lock();
@@ -67,6 +72,11 @@ pub fn fail(f: &SetupFailure) -> u8 {
         eprintln!("hint: {h}");
     }
     EXIT_SETUP
+}
+
+/// A line on stderr as it is (headers, notes).
+pub fn warn_plain(message: &str) {
+    eprint!("{message}");
 }
 
 pub fn warn(message: &str) {

@@ -20,6 +20,8 @@ pub fn get(run: &Run, what: &GetWhat) -> u8 {
             report::release_table(run, stdout_color()),
             a.output,
         ),
+        // Listed before any run (see cli::clusters).
+        GetWhat::Clusters(_) => return super::EXIT_SETUP,
     };
     let out = Printer::new(run);
     match format {
@@ -29,9 +31,16 @@ pub fn get(run: &Run, what: &GetWhat) -> u8 {
     }
 }
 
-pub fn build(run: &Run, args: &BuildArgs, g: &GlobalArgs) -> u8 {
+/// `cluster`: the cluster's name when the run renders several (each gets its own snapshot
+/// folder, and YAML streams are separated).
+pub fn build(run: &Run, args: &BuildArgs, g: &GlobalArgs, cluster: Option<&str>) -> u8 {
     let out = Printer::new(run);
     if let Some(dir) = &args.output_dir {
+        let dir = match cluster {
+            Some(name) => dir.join(name),
+            None => dir.clone(),
+        };
+        let dir = &dir;
         return match snapshot::write(run, dir, g.show_secrets) {
             Ok(n) => {
                 if !g.quiet {
@@ -59,7 +68,8 @@ pub fn build(run: &Run, args: &BuildArgs, g: &GlobalArgs) -> u8 {
     match args.output {
         BuildFormat::Yaml => {
             let all = objects.iter().flat_map(|(_, objects)| objects);
-            out.data(&yaml::to_yaml_stream(all))
+            let separator = if cluster.is_some() { "---\n" } else { "" };
+            out.data(&format!("{separator}{}", yaml::to_yaml_stream(all)))
         }
         BuildFormat::Json => {
             let list: Vec<Value> = objects

@@ -26,7 +26,7 @@ const CELL_MAX_CHARS: usize = 200;
 pub fn markdown(diff: &ClusterDiff, opts: &DiffOptions) -> String {
     let limit = opts.limit_bytes;
     let owners: Vec<&OwnerDiff> = diff.shown().collect();
-    let mut out = heading(diff, &owners);
+    let mut out = heading(diff, &owners, opts.cluster.as_deref());
     if owners.is_empty() {
         return fit_hard(out, limit);
     }
@@ -119,8 +119,11 @@ fn rows_within(rows: &[String], budget: usize, reserve: usize) -> String {
     out
 }
 
-fn heading(diff: &ClusterDiff, owners: &[&OwnerDiff]) -> String {
-    let mut out = format!("{MARKER}\n## fluxsim diff\n\n");
+fn heading(diff: &ClusterDiff, owners: &[&OwnerDiff], cluster: Option<&str>) -> String {
+    let mut out = match cluster {
+        Some(name) => format!("<!-- fluxsim-diff cluster={name} -->\n## fluxsim diff: {name}\n\n"),
+        None => format!("{MARKER}\n## fluxsim diff\n\n"),
+    };
     if owners.is_empty() {
         out.push_str("No changes.\n");
         return out;

@@ -66,6 +66,9 @@ pub struct DiffOptions {
     /// ANSI colours in the `unified` and `stat` formats.
     pub color: bool,
     pub scope: Scope,
+    /// The cluster the diff is of, when the repository has several: named in the markdown
+    /// marker and heading, so each cluster keeps its own sticky comment.
+    pub cluster: Option<String>,
 }
 
 impl Default for DiffOptions {
@@ -76,6 +79,7 @@ impl Default for DiffOptions {
             limit_bytes: DEFAULT_LIMIT_BYTES,
             color: false,
             scope: Scope::All,
+            cluster: None,
         }
     }
 }

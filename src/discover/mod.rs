@@ -1,0 +1,235 @@
+//! Where each cluster starts: the repository root and the root Flux Kustomization of every
+//! cluster at or below `--path`.
+//!
+//! Flux syncs a cluster from a folder of its bootstrap source with a Kustomization named after
+//! the namespace (`flux-system`). The folder is found three ways, as the cluster itself was set
+//! up: `flux bootstrap` leaves `<folder>/flux-system/gotk-sync.yaml`; the Flux Operator's
+//! `FluxInstance` (committed, or in the values of the HelmRelease that installs it) names it in
+//! `spec.sync.path`; otherwise `--path` itself is the synced folder. When the repository holds
+//! the sync Kustomization (its `spec.path` is the folder) it is used, else the one Flux would
+//! create is synthesized. Everything else follows by building it.
+
+mod files;
+mod roots;
+
+pub use files::flux_files;
+
+use crate::flux::Kustomization;
+use crate::workspace::secure_join;
+use roots::{RootHint, Scan};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+/// The name of the Kustomization (and source) that syncs a cluster: its namespace's name.
+pub const SYNTHETIC_ROOT: &str = "flux-system";
+
+/// How a cluster's synced folder was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RootOrigin {
+    /// `flux bootstrap`'s `<folder>/flux-system/` (the file named).
+    Bootstrap(String),
+    /// A `FluxInstance`'s `spec.sync` (the file it is in).
+    FluxInstance(String),
+    /// `--path` is the synced folder.
+    Path,
+}
+
+impl RootOrigin {
+    pub fn describe(&self) -> String {
+        match self {
+            RootOrigin::Bootstrap(f) => format!("flux bootstrap ({f})"),
+            RootOrigin::FluxInstance(f) => format!("FluxInstance sync ({f})"),
+            RootOrigin::Path => "--path".to_string(),
+        }
+    }
+}
+
+/// One cluster: its synced folder and root Kustomization.
+#[derive(Debug, Clone)]
+pub struct Discovery {
+    /// How `get clusters` and multi-cluster reports name it (`--cluster NAME`).
+    pub name: String,
+    /// Folder the bootstrap source stands for.
+    pub repo_root: PathBuf,
+    /// The synced folder, relative to `repo_root`.
+    pub sync_path: PathBuf,
+    /// The root Kustomization (real or synthetic).
+    pub root: Kustomization,
+    pub synthetic: bool,
+    pub origin: RootOrigin,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DiscoverError {
+    #[error("--path {0}: no such directory")]
+    NoPath(String),
+    #[error("--path {0} is not inside the source root {1}")]
+    OutsideRoot(String, String),
+}
+
+/// Finds the repository root and every cluster whose synced folder is `path` or below it.
+pub fn discover(path: &Path, repo_root: Option<&Path>) -> Result<Vec<Discovery>, DiscoverError> {
+    let path = path
+        .canonicalize()
+        .map_err(|_| DiscoverError::NoPath(path.display().to_string()))?;
+    if !path.is_dir() {
+        return Err(DiscoverError::NoPath(path.display().to_string()));
+    }
+    let scan = Scan::of(&path);
+    let repo_root = match repo_root {
+        Some(r) => r
+            .canonicalize()
+            .map_err(|_| DiscoverError::NoPath(r.display().to_string()))?,
+        None => guess_root(&path, &scan),
+    };
+    let below = path
+        .strip_prefix(&repo_root)
+        .map_err(|_| {
+            DiscoverError::OutsideRoot(path.display().to_string(), repo_root.display().to_string())
+        })?
+        .to_path_buf();
+    let mut hints = scan.hints(&repo_root);
+    hints.retain(|h| h.sync_path.starts_with(&below) && repo_root.join(&h.sync_path).is_dir());
+    if hints.is_empty() {
+        hints.push(RootHint {
+            sync_path: below,
+            origin: RootOrigin::Path,
+            source_kind: "GitRepository".to_string(),
+        });
+    }
+    let mut clusters: Vec<Discovery> = hints
+        .into_iter()
+        .map(|h| cluster(&repo_root, &scan, h))
+        .collect();
+    name_clusters(&mut clusters);
+    Ok(clusters)
+}
+
+/// The cluster synced from `hint`'s folder, with its committed root Kustomization if any.
+fn cluster(repo_root: &Path, scan: &Scan, hint: RootHint) -> Discovery {
+    let own = scan.kustomizations.iter().find(|ks| {
+        secure_join(ks.spec.path.as_deref().unwrap_or("")) == hint.sync_path
+            && ks.spec.source_ref.kind == hint.source_kind
+    });
+    let (root, synthetic) = match own {
+        Some(ks) => {
+            let mut ks = ks.clone();
+            if ks.id.namespace.is_empty() {
+                ks.id.namespace = SYNTHETIC_ROOT.into();
+            }
+            (ks, false)
+        }
+        None => (synthetic_root(&hint.sync_path, &hint.source_kind), true),
+    };
+    Discovery {
+        name: String::new(),
+        repo_root: repo_root.to_path_buf(),
+        sync_path: hint.sync_path,
+        root,
+        synthetic,
+        origin: hint.origin,
+    }
+}
+
+/// Names clusters after their folder (`clusters/production` → `production`), or after the
+/// whole path where two folders share a name.
+fn name_clusters(clusters: &mut [Discovery]) {
+    let short = |d: &Discovery| {
+        d.sync_path.file_name().map_or_else(
+            || "default".to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    };
+    let names: Vec<String> = clusters.iter().map(short).collect();
+    for (i, d) in clusters.iter_mut().enumerate() {
+        let unique = names.iter().filter(|n| **n == names[i]).count() == 1;
+        d.name = if unique {
+            names[i].clone()
+        } else {
+            d.sync_path.display().to_string()
+        };
+    }
+}
+
+/// The Kustomization `flux bootstrap` (or the Flux Operator) creates to sync a folder of a source
+/// of kind `source_kind`.
+pub fn synthetic_root(sync_path: &Path, source_kind: &str) -> Kustomization {
+    let obj = json!({
+        "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
+        "kind": "Kustomization",
+        "metadata": {"name": SYNTHETIC_ROOT, "namespace": SYNTHETIC_ROOT},
+        "spec": {
+            "interval": "10m0s",
+            "path": format!("./{}", sync_path.display()),
+            "prune": true,
+            "sourceRef": {"kind": source_kind, "name": SYNTHETIC_ROOT, "namespace": SYNTHETIC_ROOT},
+        }
+    });
+    // The object above is well-formed by construction.
+    Kustomization::from_object(&obj).unwrap_or_else(|_| unreachable!())
+}
+
+/// The nearest ancestor of `path` (within the git work tree, when there is one) in which the
+/// paths named under `path` (Kustomization `spec.path`s, FluxInstance sync paths) exist; else
+/// the git top level; else `path`.
+fn guess_root(path: &Path, scan: &Scan) -> PathBuf {
+    let top = git_toplevel(path);
+    let paths: Vec<PathBuf> = scan.named_paths();
+    if !paths.is_empty() {
+        let mut best: Option<(usize, PathBuf)> = None;
+        for dir in path.ancestors() {
+            let hits = paths.iter().filter(|p| dir.join(p).is_dir()).count();
+            if hits > best.as_ref().map_or(0, |b| b.0) {
+                best = Some((hits, dir.to_path_buf()));
+            }
+            if hits == paths.len() || top.as_deref() == Some(dir) {
+                break;
+            }
+        }
+        if let Some((_, dir)) = best {
+            return dir;
+        }
+    }
+    top.unwrap_or_else(|| path.to_path_buf())
+}
+
+/// The canonical git top level of the repository holding `path`, if any.
+pub fn git_toplevel(path: &Path) -> Option<PathBuf> {
+    let out = crate::process::Command::new("git")
+        .arg("-C")
+        .arg(path)
+        .args(["rev-parse", "--show-toplevel"])
+        .run_blocking()
+        .ok()?;
+    let s = String::from_utf8(out.stdout).ok()?;
+    PathBuf::from(s.trim()).canonicalize().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    #[test]
+    fn root_is_where_child_paths_exist() {
+        let t = tempfile::tempdir().unwrap();
+        let r = t.path().join("repo");
+        fs::create_dir_all(r.join("kubernetes/flux/cluster")).unwrap();
+        fs::create_dir_all(r.join("kubernetes/apps")).unwrap();
+        fs::write(
+            r.join("kubernetes/flux/cluster/ks.yaml"),
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: cluster-apps, namespace: flux-system}\nspec: {path: ./kubernetes/apps, sourceRef: {kind: GitRepository, name: flux-system}}\n",
+        )
+        .unwrap();
+        let d = discover(&r.join("kubernetes/flux/cluster"), None)
+            .unwrap()
+            .remove(0);
+        assert_eq!(d.repo_root, r.canonicalize().unwrap());
+        assert_eq!(d.sync_path, PathBuf::from("kubernetes/flux/cluster"));
+        assert!(d.synthetic);
+        assert_eq!(
+            d.root.spec.path.as_deref(),
+            Some("./kubernetes/flux/cluster")
+        );
+    }
+}
