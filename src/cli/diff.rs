@@ -54,19 +54,19 @@ struct SidePair {
     cluster: Option<String>,
 }
 
+/// A cluster on the head side and on the base side (None where it does not exist).
+type ClusterPair = (Option<Discovery>, Option<Discovery>);
+
 /// The clusters of both sides, paired by synced folder; a base whose --path does not exist yet
 /// has none.
-fn cluster_pairs(
-    setup: &Setup,
-    g: &GlobalArgs,
-) -> Result<Vec<(Option<Discovery>, Option<Discovery>)>, SetupFailure> {
+fn cluster_pairs(setup: &Setup, g: &GlobalArgs) -> Result<Vec<ClusterPair>, SetupFailure> {
     let head = pipeline::clusters(&setup.head).map_err(|e| SetupFailure::from_error(&e))?;
     let head = super::clusters::select(head, g.cluster.as_deref())?;
     let mut base = pipeline::clusters(&setup.base).unwrap_or_default();
     if let Some(name) = g.cluster.as_deref() {
         base.retain(|d| d.name == name || d.sync_path.to_string_lossy() == name);
     }
-    let mut pairs: Vec<(Option<Discovery>, Option<Discovery>)> = Vec::new();
+    let mut pairs: Vec<ClusterPair> = Vec::new();
     for h in head {
         let b = base
             .iter()
