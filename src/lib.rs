@@ -5,6 +5,7 @@
 //! [`engine`] → order and check with [`graph`] → write a [`snapshot`] / [`report`], with
 //! [`redact`] keeping secrets out. [`pipeline::run`] runs it all.
 
+pub mod artifact_generator;
 pub mod build;
 pub mod cache;
 pub mod changes;
