@@ -25,6 +25,7 @@ pub mod postbuild;
 pub mod redact;
 pub mod releases;
 pub mod report;
+pub mod resourceset;
 pub mod select;
 pub mod snapshot;
 pub mod sops;
