@@ -11,7 +11,7 @@
 //! Providers other than `Static` read GitHub, GitLab or registries: they are reported as
 //! unavailable offline, and the ResourceSet renders from the inputs that are known.
 
-mod goyaml;
+pub(crate) mod goyaml;
 pub mod inputs;
 pub mod template;
 
