@@ -172,3 +172,6 @@ pub fn compose<'a>(
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod fixture_tests;

@@ -379,3 +379,6 @@ fn apply_common_metadata(o: &mut Value, common: &Value) {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod fixture_tests;
