@@ -107,7 +107,7 @@ pub enum GeneratorError {
         artifact: String,
         from: String,
         to: String,
-        error: CopyError,
+        error: Box<CopyError>,
     },
     #[error("ArtifactGenerator {generator}: {path}: {error}")]
     Io {
@@ -156,7 +156,7 @@ pub fn compose<'a>(
                 artifact: artifact.name.clone(),
                 from: op.from.clone(),
                 to: op.to.clone(),
-                error,
+                error: Box::new(error),
             })?;
         }
         let tree = SourceTree::scan(&dir).map_err(|e| io_err(&dir, e))?;

@@ -216,12 +216,7 @@ fn lex_action(action: &str, out: &mut Vec<Token>, mut line: usize) -> Result<usi
                 || ((c == '-' || c == '+' || c == '.')
                     && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())) =>
             {
-                let n = 1 + chars[i + 1..]
-                    .iter()
-                    .take_while(|c| {
-                        c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '+' | '-') && true
-                    })
-                    .count();
+                let n = number_len(&chars[i..]);
                 let text: String = chars[i..i + n].iter().collect();
                 push(number(&text, line)?, &mut spaced);
                 i += n;
@@ -252,6 +247,20 @@ fn lex_action(action: &str, out: &mut Vec<Token>, mut line: usize) -> Result<usi
         spaced,
     });
     Ok(line)
+}
+
+/// Length of a number literal: digits, letters (hex, `e`), `.`, `_`, and a sign only first or
+/// right after an exponent marker.
+fn number_len(chars: &[char]) -> usize {
+    let mut n = 1;
+    while let Some(&c) = chars.get(n) {
+        let sign_ok = matches!(c, '+' | '-') && matches!(chars[n - 1], 'e' | 'E' | 'p' | 'P');
+        if !(c.is_ascii_alphanumeric() || c == '.' || c == '_' || sign_ok) {
+            break;
+        }
+        n += 1;
+    }
+    n
 }
 
 fn word_len(chars: &[char]) -> usize {

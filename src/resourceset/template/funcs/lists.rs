@@ -20,7 +20,7 @@ pub(super) fn eval(name: &str, a: &[Value], inputs: &Value) -> Result<Option<Val
             }
             [] => return Err("wrong number of args for default: want at least 1 got 0".into()),
         },
-        "empty" => Value::Bool(empty(one(&a)?)),
+        "empty" => Value::Bool(empty(one(a)?)),
         "coalesce" => a.iter().find(|v| !empty(v)).cloned().unwrap_or(Value::Null),
         "ternary" => match a {
             [t, f, c] => {
@@ -37,55 +37,53 @@ pub(super) fn eval(name: &str, a: &[Value], inputs: &Value) -> Result<Option<Val
                 ));
             }
         },
-        "toJson" | "toRawJson" => {
-            Value::String(serde_json::to_string(one(&a)?).unwrap_or_default())
-        }
-        "toPrettyJson" => Value::String(serde_json::to_string_pretty(one(&a)?).unwrap_or_default()),
-        "fromJson" => serde_json::from_str(str_arg(&a, 0)?).unwrap_or(Value::Object(Map::new())),
-        "fail" => return Err(str_arg(&a, 0)?.to_string()),
-        "kindOf" => Value::String(kind_of(one(&a)?).into()),
-        "typeOf" => Value::String(type_name(one(&a)?).into()),
+        "toJson" | "toRawJson" => Value::String(serde_json::to_string(one(a)?).unwrap_or_default()),
+        "toPrettyJson" => Value::String(serde_json::to_string_pretty(one(a)?).unwrap_or_default()),
+        "fromJson" => serde_json::from_str(str_arg(a, 0)?).unwrap_or(Value::Object(Map::new())),
+        "fail" => return Err(str_arg(a, 0)?.to_string()),
+        "kindOf" => Value::String(kind_of(one(a)?).into()),
+        "typeOf" => Value::String(type_name(one(a)?).into()),
         "deepEqual" => Value::Bool(a.first() == a.get(1)),
-        "int" | "int64" => int(to_int(one(&a)?)),
-        "atoi" => int(str_arg(&a, 0)?.trim().parse().unwrap_or(0)),
-        "float64" => float(to_float(one(&a)?)),
+        "int" | "int64" => int(to_int(one(a)?)),
+        "atoi" => int(str_arg(a, 0)?.trim().parse().unwrap_or(0)),
+        "float64" => float(to_float(one(a)?)),
         "add" => int(a.iter().map(to_int).sum()),
-        "add1" => int(to_int(one(&a)?) + 1),
-        "sub" => int(to_int(arg(&a, 0)?) - to_int(arg(&a, 1)?)),
+        "add1" => int(to_int(one(a)?) + 1),
+        "sub" => int(to_int(arg(a, 0)?) - to_int(arg(a, 1)?)),
         "mul" => int(a.iter().map(to_int).product()),
-        "div" => int(to_int(arg(&a, 0)?)
-            .checked_div(to_int(arg(&a, 1)?))
+        "div" => int(to_int(arg(a, 0)?)
+            .checked_div(to_int(arg(a, 1)?))
             .ok_or("integer divide by zero")?),
-        "mod" => int(to_int(arg(&a, 0)?)
-            .checked_rem(to_int(arg(&a, 1)?))
+        "mod" => int(to_int(arg(a, 0)?)
+            .checked_rem(to_int(arg(a, 1)?))
             .ok_or("integer divide by zero")?),
         "max" => int(a.iter().map(to_int).max().unwrap_or(0)),
         "min" => int(a.iter().map(to_int).min().unwrap_or(0)),
-        "until" => Value::Array((0..to_int(one(&a)?).clamp(0, 100_000)).map(int).collect()),
-        "seq" => seq(&a)?,
+        "until" => Value::Array((0..to_int(one(a)?).clamp(0, 100_000)).map(int).collect()),
+        "seq" => seq(a)?,
         "list" => Value::Array(a.to_vec()),
-        "first" => list_of(one(&a)?).first().cloned().unwrap_or(Value::Null),
-        "last" => list_of(one(&a)?).last().cloned().unwrap_or(Value::Null),
-        "rest" => Value::Array(list_of(one(&a)?).iter().skip(1).cloned().collect()),
+        "first" => list_of(one(a)?).first().cloned().unwrap_or(Value::Null),
+        "last" => list_of(one(a)?).last().cloned().unwrap_or(Value::Null),
+        "rest" => Value::Array(list_of(one(a)?).iter().skip(1).cloned().collect()),
         "initial" => {
-            let l = list_of(one(&a)?);
+            let l = list_of(one(a)?);
             Value::Array(l[..l.len().saturating_sub(1)].to_vec())
         }
         "append" | "push" => {
-            let mut l = list_of(arg(&a, 0)?);
-            l.push(arg(&a, 1)?.clone());
+            let mut l = list_of(arg(a, 0)?);
+            l.push(arg(a, 1)?.clone());
             Value::Array(l)
         }
         "prepend" => {
-            let mut l = list_of(arg(&a, 0)?);
-            l.insert(0, arg(&a, 1)?.clone());
+            let mut l = list_of(arg(a, 0)?);
+            l.insert(0, arg(a, 1)?.clone());
             Value::Array(l)
         }
         "concat" => Value::Array(a.iter().flat_map(list_of).collect()),
-        "reverse" => Value::Array(list_of(one(&a)?).into_iter().rev().collect()),
+        "reverse" => Value::Array(list_of(one(a)?).into_iter().rev().collect()),
         "uniq" => {
             let mut out: Vec<Value> = Vec::new();
-            for v in list_of(one(&a)?) {
+            for v in list_of(one(a)?) {
                 if !out.contains(&v) {
                     out.push(v);
                 }
@@ -93,20 +91,15 @@ pub(super) fn eval(name: &str, a: &[Value], inputs: &Value) -> Result<Option<Val
             Value::Array(out)
         }
         "without" => Value::Array(
-            list_of(arg(&a, 0)?)
+            list_of(arg(a, 0)?)
                 .into_iter()
                 .filter(|v| !a[1..].contains(v))
                 .collect(),
         ),
-        "has" => Value::Bool(list_of(arg(&a, 1)?).contains(arg(&a, 0)?)),
-        "compact" => Value::Array(
-            list_of(one(&a)?)
-                .into_iter()
-                .filter(|v| !empty(v))
-                .collect(),
-        ),
+        "has" => Value::Bool(list_of(arg(a, 1)?).contains(arg(a, 0)?)),
+        "compact" => Value::Array(list_of(one(a)?).into_iter().filter(|v| !empty(v)).collect()),
         "sortAlpha" => {
-            let mut l: Vec<String> = list_of(one(&a)?).iter().map(strval).collect();
+            let mut l: Vec<String> = list_of(one(a)?).iter().map(strval).collect();
             l.sort();
             Value::Array(l.into_iter().map(Value::String).collect())
         }
@@ -120,49 +113,49 @@ pub(super) fn eval(name: &str, a: &[Value], inputs: &Value) -> Result<Option<Val
             }
             Value::Object(m)
         }
-        "get" => map_arg(&a, 0)?
-            .get(str_arg(&a, 1)?)
+        "get" => map_arg(a, 0)?
+            .get(str_arg(a, 1)?)
             .cloned()
             .unwrap_or(Value::String(String::new())),
         "set" => {
-            let mut m = map_arg(&a, 0)?.clone();
-            m.insert(str_arg(&a, 1)?.to_string(), arg(&a, 2)?.clone());
+            let mut m = map_arg(a, 0)?.clone();
+            m.insert(str_arg(a, 1)?.to_string(), arg(a, 2)?.clone());
             Value::Object(m)
         }
         "unset" => {
-            let mut m = map_arg(&a, 0)?.clone();
-            m.remove(str_arg(&a, 1)?);
+            let mut m = map_arg(a, 0)?.clone();
+            m.remove(str_arg(a, 1)?);
             Value::Object(m)
         }
-        "hasKey" => Value::Bool(map_arg(&a, 0)?.contains_key(str_arg(&a, 1)?)),
+        "hasKey" => Value::Bool(map_arg(a, 0)?.contains_key(str_arg(a, 1)?)),
         "keys" => {
             let mut k: Vec<String> = Vec::new();
             for (i, _) in a.iter().enumerate() {
-                k.extend(map_arg(&a, i)?.keys().cloned());
+                k.extend(map_arg(a, i)?.keys().cloned());
             }
             k.sort();
             Value::Array(k.into_iter().map(Value::String).collect())
         }
-        "values" => Value::Array(map_arg(&a, 0)?.values().cloned().collect()),
+        "values" => Value::Array(map_arg(a, 0)?.values().cloned().collect()),
         "pick" | "omit" => {
             let names: Vec<String> = a[1..].iter().map(strval).collect();
             let keep = name == "pick";
             Value::Object(
-                map_arg(&a, 0)?
+                map_arg(a, 0)?
                     .iter()
                     .filter(|(k, _)| names.contains(k) == keep)
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect(),
             )
         }
-        "merge" | "mergeOverwrite" => merge(&a, name == "mergeOverwrite")?,
+        "merge" | "mergeOverwrite" => merge(a, name == "mergeOverwrite")?,
         "pluck" => Value::Array(
             a[1..]
                 .iter()
-                .filter_map(|m| m.as_object()?.get(str_arg(&a, 0).ok()?).cloned())
+                .filter_map(|m| m.as_object()?.get(str_arg(a, 0).ok()?).cloned())
                 .collect(),
         ),
-        "dig" => dig(&a)?,
+        "dig" => dig(a)?,
 
         _ => return Ok(None),
     }))

@@ -10,26 +10,26 @@ use super::*;
 pub(super) fn eval(name: &str, a: &[Value], inputs: &Value) -> Result<Option<Value>> {
     let _ = inputs;
     Ok(Some(match name {
-        "quote" => Value::String(quote_all(&a, |x| go_quote(&x))),
-        "squote" => Value::String(quote_all(&a, |x| format!("'{x}'"))),
-        "upper" => Value::String(str_arg(&a, 0)?.to_uppercase()),
-        "lower" => Value::String(str_arg(&a, 0)?.to_lowercase()),
-        "title" => Value::String(title(str_arg(&a, 0)?)),
-        "trim" => Value::String(str_arg(&a, 0)?.trim().to_string()),
-        "trimAll" => Value::String(trim_all(str_arg(&a, 0)?, str_arg(&a, 1)?)),
-        "trimPrefix" => Value::String(strip(str_arg(&a, 1)?, str_arg(&a, 0)?, true)),
-        "trimSuffix" => Value::String(strip(str_arg(&a, 1)?, str_arg(&a, 0)?, false)),
-        "replace" => Value::String(str_arg(&a, 2)?.replace(str_arg(&a, 0)?, str_arg(&a, 1)?)),
-        "contains" => Value::Bool(str_arg(&a, 1)?.contains(str_arg(&a, 0)?)),
-        "hasPrefix" => Value::Bool(str_arg(&a, 1)?.starts_with(str_arg(&a, 0)?)),
-        "hasSuffix" => Value::Bool(str_arg(&a, 1)?.ends_with(str_arg(&a, 0)?)),
-        "repeat" => Value::String(str_arg(&a, 1)?.repeat(int_arg(&a, 0)?.max(0) as usize)),
-        "substr" => Value::String(substr(int_arg(&a, 0)?, int_arg(&a, 1)?, str_arg(&a, 2)?)),
-        "trunc" => Value::String(trunc(int_arg(&a, 0)?, str_arg(&a, 1)?)),
-        "indent" => Value::String(indent(int_arg(&a, 0)?, str_arg(&a, 1)?)),
-        "nindent" => Value::String(format!("\n{}", indent(int_arg(&a, 0)?, str_arg(&a, 1)?))),
+        "quote" => Value::String(quote_all(a, |x| go_quote(&x))),
+        "squote" => Value::String(quote_all(a, |x| format!("'{x}'"))),
+        "upper" => Value::String(str_arg(a, 0)?.to_uppercase()),
+        "lower" => Value::String(str_arg(a, 0)?.to_lowercase()),
+        "title" => Value::String(title(str_arg(a, 0)?)),
+        "trim" => Value::String(str_arg(a, 0)?.trim().to_string()),
+        "trimAll" => Value::String(trim_all(str_arg(a, 0)?, str_arg(a, 1)?)),
+        "trimPrefix" => Value::String(strip(str_arg(a, 1)?, str_arg(a, 0)?, true)),
+        "trimSuffix" => Value::String(strip(str_arg(a, 1)?, str_arg(a, 0)?, false)),
+        "replace" => Value::String(str_arg(a, 2)?.replace(str_arg(a, 0)?, str_arg(a, 1)?)),
+        "contains" => Value::Bool(str_arg(a, 1)?.contains(str_arg(a, 0)?)),
+        "hasPrefix" => Value::Bool(str_arg(a, 1)?.starts_with(str_arg(a, 0)?)),
+        "hasSuffix" => Value::Bool(str_arg(a, 1)?.ends_with(str_arg(a, 0)?)),
+        "repeat" => Value::String(str_arg(a, 1)?.repeat(int_arg(a, 0)?.max(0) as usize)),
+        "substr" => Value::String(substr(int_arg(a, 0)?, int_arg(a, 1)?, str_arg(a, 2)?)),
+        "trunc" => Value::String(trunc(int_arg(a, 0)?, str_arg(a, 1)?)),
+        "indent" => Value::String(indent(int_arg(a, 0)?, str_arg(a, 1)?)),
+        "nindent" => Value::String(format!("\n{}", indent(int_arg(a, 0)?, str_arg(a, 1)?))),
         "nospace" => Value::String(
-            str_arg(&a, 0)?
+            str_arg(a, 0)?
                 .chars()
                 .filter(|c| !c.is_whitespace())
                 .collect(),
@@ -42,47 +42,45 @@ pub(super) fn eval(name: &str, a: &[Value], inputs: &Value) -> Result<Option<Val
                 .join(" "),
         ),
         "splitList" => Value::Array(
-            str_arg(&a, 1)?
-                .split(str_arg(&a, 0)?)
+            str_arg(a, 1)?
+                .split(str_arg(a, 0)?)
                 .map(|x| Value::String(x.into()))
                 .collect(),
         ),
-        "split" => split_dict(str_arg(&a, 0)?, str_arg(&a, 1)?),
-        "join" => Value::String(join(str_arg(&a, 0)?, a.get(1).unwrap_or(&Value::Null))),
-        "toString" => Value::String(strval(one(&a)?)),
+        "split" => split_dict(str_arg(a, 0)?, str_arg(a, 1)?),
+        "join" => Value::String(join(str_arg(a, 0)?, a.get(1).unwrap_or(&Value::Null))),
+        "toString" => Value::String(strval(one(a)?)),
         "toStrings" => Value::Array(
-            list_of(one(&a)?)
+            list_of(one(a)?)
                 .iter()
                 .map(|v| Value::String(strval(v)))
                 .collect(),
         ),
-        "snakecase" => Value::String(words(str_arg(&a, 0)?).join("_")),
-        "kebabcase" => Value::String(words(str_arg(&a, 0)?).join("-")),
-        "camelcase" => Value::String(camel(str_arg(&a, 0)?)),
-        "regexMatch" => Value::Bool(regex(str_arg(&a, 0)?)?.is_match(str_arg(&a, 1)?)),
+        "snakecase" => Value::String(words(str_arg(a, 0)?).join("_")),
+        "kebabcase" => Value::String(words(str_arg(a, 0)?).join("-")),
+        "camelcase" => Value::String(camel(str_arg(a, 0)?)),
+        "regexMatch" => Value::Bool(regex(str_arg(a, 0)?)?.is_match(str_arg(a, 1)?)),
         "regexFind" => Value::String(
-            regex(str_arg(&a, 0)?)?
-                .find(str_arg(&a, 1)?)
+            regex(str_arg(a, 0)?)?
+                .find(str_arg(a, 1)?)
                 .map(|m| m.as_str().to_string())
                 .unwrap_or_default(),
         ),
         "regexReplaceAll" => Value::String(
-            regex(str_arg(&a, 0)?)?
-                .replace_all(str_arg(&a, 1)?, str_arg(&a, 2)?)
+            regex(str_arg(a, 0)?)?
+                .replace_all(str_arg(a, 1)?, str_arg(a, 2)?)
                 .into_owned(),
         ),
-        "b64enc" => {
-            Value::String(base64::engine::general_purpose::STANDARD.encode(str_arg(&a, 0)?))
-        }
+        "b64enc" => Value::String(base64::engine::general_purpose::STANDARD.encode(str_arg(a, 0)?)),
         "b64dec" => Value::String(
             base64::engine::general_purpose::STANDARD
-                .decode(str_arg(&a, 0)?)
+                .decode(str_arg(a, 0)?)
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .unwrap_or_else(|e| e.to_string()),
         ),
-        "sha256sum" => Value::String(hex::encode(sha2::Sha256::digest(str_arg(&a, 0)?))),
+        "sha256sum" => Value::String(hex::encode(sha2::Sha256::digest(str_arg(a, 0)?))),
         "sha1sum" => return Err("sha1sum is not available in fluxsim".into()),
-        "adler32sum" => Value::String(adler32(str_arg(&a, 0)?.as_bytes()).to_string()),
+        "adler32sum" => Value::String(adler32(str_arg(a, 0)?.as_bytes()).to_string()),
         _ => return Ok(None),
     }))
 }
@@ -193,7 +191,7 @@ fn words(s: &str) -> Vec<String> {
 }
 
 fn camel(s: &str) -> String {
-    s.split('_').map(|w| title(w)).collect()
+    s.split('_').map(title).collect()
 }
 
 fn regex(p: &str) -> Result<regex::Regex> {
