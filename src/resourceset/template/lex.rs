@@ -155,29 +155,10 @@ fn lex_action(action: &str, out: &mut Vec<Token>, mut line: usize) -> Result<usi
                 spaced = true;
                 i += 1;
             }
-            '|' => {
-                push(Tok::Pipe, &mut spaced);
-                i += 1;
-            }
-            '(' => {
-                push(Tok::LParen, &mut spaced);
-                i += 1;
-            }
-            ')' => {
-                push(Tok::RParen, &mut spaced);
-                i += 1;
-            }
-            ',' => {
-                push(Tok::Comma, &mut spaced);
-                i += 1;
-            }
-            ':' if chars.get(i + 1) == Some(&'=') => {
-                push(Tok::Declare, &mut spaced);
-                i += 2;
-            }
-            '=' => {
-                push(Tok::Assign, &mut spaced);
-                i += 1;
+            c if punct(c, chars.get(i + 1).copied()).is_some() => {
+                let (tok, n) = punct(c, chars.get(i + 1).copied()).unwrap_or((Tok::Pipe, 1));
+                push(tok, &mut spaced);
+                i += n;
             }
             '"' | '`' => {
                 let (s, n) = lex_string(&chars[i..], line)?;
@@ -247,6 +228,19 @@ fn lex_action(action: &str, out: &mut Vec<Token>, mut line: usize) -> Result<usi
         spaced,
     });
     Ok(line)
+}
+
+/// A punctuation token and its length.
+fn punct(c: char, next: Option<char>) -> Option<(Tok, usize)> {
+    Some(match c {
+        '|' => (Tok::Pipe, 1),
+        '(' => (Tok::LParen, 1),
+        ')' => (Tok::RParen, 1),
+        ',' => (Tok::Comma, 1),
+        ':' if next == Some('=') => (Tok::Declare, 2),
+        '=' => (Tok::Assign, 1),
+        _ => return None,
+    })
 }
 
 /// Length of a number literal: digits, letters (hex, `e`), `.`, `_`, and a sign only first or

@@ -6,8 +6,15 @@ use super::*;
 use crate::resourceset::template::value::{float, int};
 
 /// Evaluates a default/number/list/dict function, `None` when `name` is not one.
-pub(super) fn eval(name: &str, a: &[Value], inputs: &Value) -> Result<Option<Value>> {
-    let _ = inputs;
+pub(super) fn eval(name: &str, a: &[Value], _inputs: &Value) -> Result<Option<Value>> {
+    match scalars(name, a)? {
+        Some(v) => Ok(Some(v)),
+        None => collections(name, a),
+    }
+}
+
+/// Defaults, logic, JSON and numbers.
+fn scalars(name: &str, a: &[Value]) -> Result<Option<Value>> {
     Ok(Some(match name {
         "default" => match a {
             [d] => d.clone(),
@@ -61,6 +68,13 @@ pub(super) fn eval(name: &str, a: &[Value], inputs: &Value) -> Result<Option<Val
         "min" => int(a.iter().map(to_int).min().unwrap_or(0)),
         "until" => Value::Array((0..to_int(one(a)?).clamp(0, 100_000)).map(int).collect()),
         "seq" => seq(a)?,
+        _ => return Ok(None),
+    }))
+}
+
+/// Lists and dicts.
+fn collections(name: &str, a: &[Value]) -> Result<Option<Value>> {
+    Ok(Some(match name {
         "list" => Value::Array(a.to_vec()),
         "first" => list_of(one(a)?).first().cloned().unwrap_or(Value::Null),
         "last" => list_of(one(a)?).last().cloned().unwrap_or(Value::Null),
@@ -156,7 +170,6 @@ pub(super) fn eval(name: &str, a: &[Value], inputs: &Value) -> Result<Option<Val
                 .collect(),
         ),
         "dig" => dig(a)?,
-
         _ => return Ok(None),
     }))
 }
