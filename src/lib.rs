@@ -28,6 +28,9 @@
 //!    - [`helm`]: charts, values and `helm template`, as helm-controller renders a release.
 //! 3. Steps of one owner:
 //!    - [`sources`]: which folder stands for which Flux source.
+//!    - [`artifact_generator`]: composes the ExternalArtifacts of a source-watcher
+//!      ArtifactGenerator from its sources' trees.
+//!    - [`resourceset`]: renders a Flux Operator ResourceSet into the objects it applies.
 //!    - [`discover`]: the repository root and the root Kustomization for `--path`.
 //!    - [`decrypt`], [`postbuild`]: the decryption and substitution stages of a build.
 //!    - [`select`]: changed-only mode's decision for one owner.
@@ -62,10 +65,12 @@ pub mod substitute;
 pub mod taint;
 pub mod workspace;
 
+pub mod artifact_generator;
 pub mod build;
 pub mod decrypt;
 pub mod discover;
 pub mod postbuild;
+pub mod resourceset;
 pub mod select;
 pub mod sources;
 
