@@ -45,7 +45,12 @@ pub struct Sources {
     bootstrap_root: PathBuf,
     mapped: HashMap<(String, String), PathBuf>,
     trees: Mutex<HashMap<PathBuf, Arc<SourceTree>>>,
+    /// ExternalArtifacts composed during the run (namespace, name), by ArtifactGenerators.
+    composed: Mutex<HashMap<(String, String), Arc<SourceTree>>>,
 }
+
+/// The kind of source an ArtifactGenerator composes.
+pub const EXTERNAL_ARTIFACT: &str = "ExternalArtifact";
 
 impl Sources {
     pub fn new(
@@ -58,7 +63,29 @@ impl Sources {
             bootstrap_root,
             mapped,
             trees: Mutex::new(HashMap::new()),
+            composed: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Registers an ExternalArtifact composed from other sources.
+    pub fn add_composed(&self, namespace: &str, name: &str, tree: SourceTree) {
+        let key = (namespace.to_string(), name.to_string());
+        let tree = Arc::new(tree);
+        if let Ok(mut m) = self.trees.lock() {
+            m.insert(tree.root.clone(), tree.clone());
+        }
+        if let Ok(mut m) = self.composed.lock() {
+            m.insert(key, tree);
+        }
+    }
+
+    fn composed_root(&self, key: &SourceKey) -> Option<PathBuf> {
+        if key.kind != EXTERNAL_ARTIFACT {
+            return None;
+        }
+        let m = self.composed.lock().ok()?;
+        m.get(&(key.namespace.clone(), key.name.clone()))
+            .map(|t| t.root.clone())
     }
 
     pub fn bootstrap(&self) -> &SourceKey {
@@ -80,6 +107,9 @@ impl Sources {
         }
         if key == self.bootstrap {
             return Ok(self.bootstrap_root.clone());
+        }
+        if let Some(root) = self.composed_root(&key) {
+            return Ok(root);
         }
         self.mapped
             .get(&(key.namespace.clone(), key.name.clone()))

@@ -8,6 +8,7 @@
 //! ([`ChangedOnly`]) decides which builds may be skipped.
 
 mod changed;
+mod expand;
 mod vars;
 
 pub use changed::ChangedOnly;
@@ -16,7 +17,8 @@ use crate::build::{BuildContext, BuildOutput, Built, SelectInput, Skipped, build
 use crate::discover::Discovery;
 use crate::flux::{self, Kustomization};
 use crate::model::{
-    Diagnostic, FailureReason, NamespacedName, Outcome, OwnerId, OwnerRecord, SkipReason,
+    Diagnostic, FailureReason, NamespacedName, ObjectKey, Outcome, OwnerId, OwnerRecord,
+    RenderedObject, SkipReason,
 };
 use crate::postbuild::{self, VarLookup};
 use crate::reporter::{Event, Reporter, Stage};
@@ -140,9 +142,38 @@ struct Reconciler {
     in_flight: BTreeMap<OwnerId, Pending>,
     running: JoinSet<(OwnerId, Done, Duration)>,
     vars: VarsIndex,
+    /// Kustomizations whose source is not local (yet): an ArtifactGenerator may compose it;
+    /// otherwise they are decided once everything else is built.
+    parked: BTreeMap<OwnerId, Pending>,
+    known: KnownSources,
+    resource_sets: Vec<expand::ParkedResourceSet>,
+    /// Where ArtifactGenerators compose their artifacts; removed with the run.
+    artifacts_dir: Option<tempfile::TempDir>,
     diagnostics: Vec<Diagnostic>,
     kustomize_time: Duration,
     changed: Option<ChangedOnly>,
+}
+
+/// The sources the cluster has, as far as the builds so far show.
+#[derive(Default)]
+struct KnownSources {
+    /// (kind, namespace, name) of source objects rendered, and ExternalArtifacts declared.
+    made: std::collections::HashSet<(String, String, String)>,
+    /// ExternalArtifacts whose ArtifactGenerator failed, with why.
+    failed: std::collections::HashMap<(String, String), String>,
+}
+
+/// What a Kustomization's source is when its build starts.
+#[derive(Clone, Debug)]
+enum SourceState {
+    /// A folder fluxsim has (the repository, a mapping, a composed artifact).
+    Local,
+    /// It exists in the cluster but points somewhere fluxsim cannot reach offline.
+    Remote,
+    /// Nothing in the cluster makes it: Flux's "Source '…' not found".
+    Missing,
+    /// Its ArtifactGenerator failed.
+    Failed(String),
 }
 
 pub async fn reconcile(
@@ -163,6 +194,10 @@ pub async fn reconcile(
         in_flight: BTreeMap::new(),
         running: JoinSet::new(),
         vars: VarsIndex::default(),
+        parked: BTreeMap::new(),
+        known: KnownSources::default(),
+        resource_sets: Vec::new(),
+        artifacts_dir: None,
         diagnostics: Vec::new(),
         kustomize_time: Duration::ZERO,
         changed: selection.map(ChangedOnly::new),
@@ -220,6 +255,11 @@ impl Reconciler {
                 self.queue.finish(p.record);
                 continue;
             }
+            let source = self.source_state(p.ks());
+            if !p.force && !matches!(source, SourceState::Local) {
+                self.parked.insert(id, p);
+                continue;
+            }
             let lookup = self.vars.lookup_for(p.ks(), &p.refs);
             let select = self.changed.as_ref().map(|c| SelectInput {
                 selection: c.selection.clone(),
@@ -231,20 +271,56 @@ impl Reconciler {
             let (sources, ctx) = (self.sources.clone(), self.ctx.clone());
             self.running.spawn(async move {
                 let started = Instant::now();
-                let done = build_one(&ks, &sources, &ctx, &lookup, select).await;
+                let done = build_one(&ks, &sources, &ctx, &lookup, select, source).await;
                 (OwnerId::ks(&ks.id), done, started.elapsed())
             });
             self.in_flight.insert(id, p);
         }
     }
 
+    /// What the source of `ks` is, from what has been built so far.
+    fn source_state(&self, ks: &Kustomization) -> SourceState {
+        let s = ks.source();
+        if self.sources.root_for(&s).is_ok() {
+            return SourceState::Local;
+        }
+        let ns = s.namespace.clone().unwrap_or_default();
+        if s.kind == crate::sources::EXTERNAL_ARTIFACT
+            && let Some(why) = self.known.failed.get(&(ns.clone(), s.name.clone()))
+        {
+            return SourceState::Failed(why.clone());
+        }
+        let key = (s.kind.clone(), ns, s.name.clone());
+        // Changed-only mode did not build everything: a source may be in what it left out.
+        if self.known.made.contains(&key) || self.changed.is_some() {
+            SourceState::Remote
+        } else {
+            SourceState::Missing
+        }
+    }
+
     /// Nothing runs. Returns whether there is more to do.
     fn when_idle(&mut self) -> bool {
         if self.queue.pending.is_empty() {
-            return match &mut self.changed {
-                Some(c) => c.when_done(&mut self.queue, &self.sources),
-                None => false,
-            };
+            if let Some(c) = &mut self.changed
+                && c.when_done(&mut self.queue, &self.sources)
+            {
+                return true;
+            }
+            // Everything else is built: ResourceSets can read their inputs, then what still
+            // waits for a source is decided.
+            if !self.resource_sets.is_empty() {
+                self.render_resource_sets();
+                return true;
+            }
+            if self.parked.is_empty() {
+                return false;
+            }
+            for (id, mut p) in std::mem::take(&mut self.parked) {
+                p.force = true;
+                self.queue.pending.insert(id, p);
+            }
+            return true;
         }
         if let Some(c) = &mut self.changed
             && c.when_stuck(&mut self.queue, &self.vars)
@@ -300,28 +376,18 @@ impl Reconciler {
         {
             c.recall(&mut self.queue, &self.vars);
         }
+        let mut diagnostics = out.warnings;
+        diagnostics.extend(self.expand(&record.id, &out.objects));
         let origins: Vec<Option<String>> = out.objects.iter().map(|o| o.origin.clone()).collect();
+        let changed_only = self.changed.is_some();
         for o in out
             .objects
             .iter()
             .filter(|o| flux::is_kustomization(&o.object))
         {
-            let child = OwnerId::ks(&NamespacedName::of(&o.object));
-            if child == record.id {
-                continue; // the sync Kustomization reconciles itself
-            }
-            if self.queue.knows(&child) || self.in_flight.contains_key(&child) {
-                self.diagnostics.push(Diagnostic::error(format!(
-                    "Kustomization {} is produced more than once (again by {}); the first one is used",
-                    child.name(),
-                    record.id.name()
-                )));
-                continue;
-            }
-            let inherited = self.changed.is_some()
+            let inherited = changed_only
                 && ChangedOnly::child_inherits(role, &out.reach, o.origin.as_deref(), &origins);
-            let child = child_record(&o.object, &record.id, o.origin.clone());
-            self.queue.enqueue(child, inherited);
+            self.enqueue_child(record, o, inherited, &mut diagnostics);
         }
         record.timing.queued = out.queued;
         record.timing.run = record.timing.run.saturating_sub(out.queued);
@@ -330,9 +396,138 @@ impl Reconciler {
         record.vars = out.vars.seen;
         record.secrets = out.vars.secret_values;
         record.secrets.extend(out.decrypted_values);
-        record.diagnostics = out.warnings;
+        record.diagnostics = diagnostics;
         record.objects = out.objects;
     }
+
+    /// Notes the sources `objects` make, composes the artifacts of their ArtifactGenerators and
+    /// parks their ResourceSets; returns what that has to say.
+    fn expand(&mut self, owner: &OwnerId, objects: &[RenderedObject]) -> Vec<Diagnostic> {
+        for o in objects.iter().filter(|o| flux::is_source(&o.object)) {
+            let k = ObjectKey::of(&o.object);
+            self.known.made.insert((k.kind, k.namespace, k.name));
+        }
+        let composed = match self.artifacts_dir() {
+            Some(dir) => expand::compose_artifacts(&self.sources, objects, &dir),
+            None => expand::Composed::default(),
+        };
+        for (ns, name) in composed.declared {
+            let kind = crate::sources::EXTERNAL_ARTIFACT.to_string();
+            self.known.made.insert((kind, ns, name));
+        }
+        self.known.failed.extend(composed.failed);
+        for o in objects
+            .iter()
+            .filter(|o| expand::is_resource_set(&o.object))
+        {
+            self.resource_sets.push(expand::ParkedResourceSet {
+                parent: owner.clone(),
+                object: o.object.clone(),
+                origin: o.origin.clone(),
+            });
+        }
+        // A composed artifact may be what a parked Kustomization waits for.
+        let ready: Vec<OwnerId> = self
+            .parked
+            .iter()
+            .filter(|(_, p)| matches!(self.source_state(p.ks()), SourceState::Local))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in ready {
+            if let Some(p) = self.parked.remove(&id) {
+                self.queue.pending.insert(id, p);
+            }
+        }
+        composed.diagnostics
+    }
+
+    /// The run's folder for composed artifacts, made on first use.
+    fn artifacts_dir(&mut self) -> Option<std::path::PathBuf> {
+        if self.artifacts_dir.is_none() {
+            let made = match &self.ctx.scratch {
+                Some(dir) => tempfile::Builder::new()
+                    .prefix("artifacts-")
+                    .tempdir_in(dir),
+                None => tempfile::Builder::new()
+                    .prefix("fluxsim-artifacts-")
+                    .tempdir(),
+            };
+            self.artifacts_dir = made.ok();
+        }
+        self.artifacts_dir.as_ref().map(|d| d.path().to_path_buf())
+    }
+
+    /// Queues a Kustomization found in `parent`'s output. One with the parent's own identity is
+    /// the bootstrap self-management loop: it is the parent, with the spec Flux converges to.
+    fn enqueue_child(
+        &mut self,
+        parent: &mut OwnerRecord,
+        o: &RenderedObject,
+        inherited: bool,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        let child = OwnerId::ks(&NamespacedName::of(&o.object));
+        if child == parent.id {
+            diagnostics.extend(converge_to(parent, o));
+            return;
+        }
+        if self.queue.knows(&child)
+            || self.in_flight.contains_key(&child)
+            || self.parked.contains_key(&child)
+        {
+            self.diagnostics.push(Diagnostic::error(format!(
+                "Kustomization {} is produced more than once (again by {}); the first one is used",
+                child.name(),
+                parent.id.name()
+            )));
+            return;
+        }
+        let record = child_record(&o.object, &parent.id, o.origin.clone());
+        self.queue.enqueue(record, inherited);
+    }
+
+    /// Renders the parked ResourceSets and queues the Kustomizations they apply.
+    fn render_resource_sets(&mut self) {
+        for rs in std::mem::take(&mut self.resource_sets) {
+            let made = expand::render_resource_set(&rs, &mut self.queue.done);
+            self.vars.add(&made, true);
+            let mut diagnostics = self.expand(&rs.parent, &made);
+            let Some(mut parent) = self.queue.done.remove(&rs.parent) else {
+                continue;
+            };
+            for o in made.iter().filter(|o| flux::is_kustomization(&o.object)) {
+                self.enqueue_child(&mut parent, o, true, &mut diagnostics);
+            }
+            parent.diagnostics.extend(diagnostics);
+            self.queue.done.insert(parent.id.clone(), parent);
+        }
+    }
+}
+
+/// The root rendered itself (flux bootstrap's `gotk-sync.yaml`): Flux converges to the committed
+/// object, so the record takes it; a spec that differs from the one the run started from is said.
+fn converge_to(root: &mut OwnerRecord, o: &RenderedObject) -> Option<Diagnostic> {
+    let ks = Kustomization::from_object(&o.object).ok()?;
+    let target = |k: &Kustomization| {
+        let path = crate::workspace::secure_join(k.spec.path.as_deref().unwrap_or(""));
+        (path, k.source())
+    };
+    let started = root.kustomization.as_ref().map(target);
+    let committed = target(&ks);
+    let differs = started.is_some_and(|s| s != committed);
+    root.object = o.object.clone();
+    root.kustomization = Some(ks);
+    root.synthetic = false;
+    root.file = o.origin.clone();
+    differs.then(|| {
+        let message = format!(
+            "the committed {} syncs ./{} from {}, not the folder this run started from; Flux converges to the committed spec on its next reconcile",
+            root.id,
+            committed.0.display(),
+            crate::flux::source_display(&committed.1)
+        );
+        Diagnostic::warning(message).in_file(o.origin.clone())
+    })
 }
 
 /// The record of a Kustomization found in `parent`'s output: pending, or failed when the
@@ -372,6 +567,7 @@ async fn build_one(
     ctx: &BuildContext,
     lookup: &VarLookup,
     select: Option<SelectInput>,
+    source: SourceState,
 ) -> Done {
     let finished = |outcome, output, role| Done::Finished {
         outcome,
@@ -382,9 +578,20 @@ async fn build_one(
         let outcome = Outcome::failed(FailureReason::InvalidObject, "invalid Kustomization");
         return finished(outcome, None, Role::Selected);
     }
-    let tree = match sources.tree(&ks.source()) {
-        Ok(t) => t,
-        Err(e @ SourceError::NotAvailable(..)) => {
+    let tree = match (sources.tree(&ks.source()), source) {
+        (Ok(t), _) => t,
+        (Err(SourceError::NotAvailable(..)), SourceState::Missing) => {
+            // kustomize-controller's message for a sourceRef nothing in the cluster provides.
+            let shown = crate::flux::source_display(&ks.source());
+            let message = format!("Source '{shown}' not found");
+            let outcome = Outcome::failed(FailureReason::Source, message);
+            return finished(outcome, None, Role::Selected);
+        }
+        (Err(SourceError::NotAvailable(..)), SourceState::Failed(why)) => {
+            let outcome = Outcome::failed(FailureReason::Source, why);
+            return finished(outcome, None, Role::Selected);
+        }
+        (Err(e @ SourceError::NotAvailable(..)), _) => {
             // Nothing local can change what an unavailable source holds.
             let role = match &select {
                 Some(s) if !s.inherited && !s.selection.forced_ks.contains(&ks.id) => Role::Support,
@@ -393,7 +600,7 @@ async fn build_one(
             let outcome = Outcome::skipped(SkipReason::SourceUnavailable, e.to_string());
             return finished(outcome, None, role);
         }
-        Err(e) => {
+        (Err(e), _) => {
             let outcome = Outcome::failed(FailureReason::Source, e.to_string());
             return finished(outcome, None, Role::Selected);
         }
