@@ -144,9 +144,23 @@ pub async fn run(
         scrub_messages(&mut cluster, &redactor);
     }
     let analysis = graph::analyze(&cluster);
-    for (id, outcome) in graph::verdicts(&cluster, &analysis) {
+    let verdicts = graph::verdicts(&cluster, &analysis);
+    for (id, outcome) in verdicts.outcomes {
         if let Some(r) = cluster.owners.get_mut(&id) {
             r.outcome = outcome;
+        }
+    }
+    for (id, d) in verdicts.diagnostics {
+        if let Some(r) = cluster.owners.get_mut(&id) {
+            r.diagnostics.push(d);
+        }
+    }
+    // The verdict explains a Kustomization that substitutes from its own object; the build's
+    // "created outside the repository?" guess is wrong there.
+    for s in &analysis.graph.self_substitution {
+        if let Some(r) = cluster.owners.get_mut(&analysis.graph.ids[s.node]) {
+            r.diagnostics
+                .retain(|d| d.object.as_ref() != Some(&s.object));
         }
     }
     let changed_only = changed.map(|c| hide_unaffected(&c, &mut cluster));

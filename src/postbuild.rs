@@ -2,7 +2,7 @@
 //! record which variables were defined and used (for the plan checks and secret redaction).
 
 use crate::flux::Kustomization;
-use crate::model::{VarOrigin, VarsSeen};
+use crate::model::{Diagnostic, ObjectKey, VarOrigin, VarsSeen};
 use crate::substitute::{self, PostBuild, RefKind, Variables};
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -20,7 +20,7 @@ pub struct VarsReport {
     /// Plain values of variables that came from Secrets (kept for redaction, never printed).
     pub secret_values: Vec<String>,
     /// Things fluxsim could not know offline, reported on the Kustomization.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Why the postBuild stage failed. Loading the variables fails inside Flux's per-object step,
@@ -61,11 +61,13 @@ pub fn substitute_all(
     let mut unknown_sources = false;
     for r in pb.substitute_from.iter_mut() {
         if !r.optional && lookup(&r.kind, &r.name).is_none() {
-            warnings.push(format!(
+            let message = format!(
                 "substituteFrom {} {}/{} is not rendered by any Kustomization (created outside the repository?); \
                  variables only it defines are left unsubstituted",
                 r.kind, ks.id.namespace, r.name
-            ));
+            );
+            let object = ObjectKey::new("", &r.kind.to_string(), &ks.id.namespace, &r.name);
+            warnings.push(Diagnostic::warning(message).about(object));
             r.optional = true;
             unknown_sources = true;
         }

@@ -422,7 +422,7 @@ fn process_stream(
     for obj in objects.iter_mut() {
         let d = decrypt::decrypt_object(decrypt_ctx, obj, decryption, &ks.id)
             .map_err(BuildError::Decrypt)?;
-        warnings.extend(d.warning);
+        warnings.extend(d.warning.map(Diagnostic::warning));
         decrypted_values.extend(d.secret_values);
     }
     let vars = postbuild::substitute_all(&mut objects, ks, lookup, strict)
@@ -434,7 +434,6 @@ fn process_stream(
         .map(|(o, f)| RenderedObject::new(o, f))
         .collect();
     let objects = finish_objects(expand_lists(objects), ks);
-    let warnings = warnings.into_iter().map(Diagnostic::warning).collect();
     Ok(Processed {
         objects,
         warnings,

@@ -59,6 +59,9 @@ struct Flags {
 struct Pending {
     record: OwnerRecord,
     refs: Vec<(RefKind, String)>,
+    /// Of `refs`, the `optional: true` ones (`Kind/name`): when nothing produces them, Flux
+    /// builds without them, so they are given up on first.
+    optional: std::collections::BTreeSet<String>,
     /// Go ahead without waiting for the substituteFrom objects.
     force: bool,
     flags: Flags,
@@ -86,14 +89,17 @@ impl Queue {
             stage: Stage::Kustomizations,
             count: 1,
         });
-        let refs = record
+        let all = record
             .kustomization
             .as_ref()
             .map(postbuild::references)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|r| (r.kind, r.name))
+            .unwrap_or_default();
+        let optional = all
+            .iter()
+            .filter(|r| r.optional)
+            .map(|r| format!("{}/{}", r.kind, r.name))
             .collect();
+        let refs = all.into_iter().map(|r| (r.kind, r.name)).collect();
         // A record that failed to decode is finished already; it still goes through the queue
         // so that it is recorded in order, with no build.
         let force = record.outcome.is_failure();
@@ -104,6 +110,7 @@ impl Queue {
         let p = Pending {
             record,
             refs,
+            optional,
             force,
             flags,
         };
@@ -327,8 +334,27 @@ impl Reconciler {
         {
             return true;
         }
-        // Quiescence: whatever is still awaited is produced by nobody.
-        self.queue.pending.values_mut().for_each(|p| p.force = true);
+        // Quiescence: whatever is still awaited is produced by nobody. Builds that wait only for
+        // optional objects go first (Flux builds them without): what they make may be what the
+        // others wait for (a sibling's substituteFrom Secret).
+        let vars = &self.vars;
+        let only_optional = |p: &Pending| {
+            p.refs.iter().all(|r| {
+                vars.contains(&vars::key(p.ks(), r))
+                    || p.optional.contains(&format!("{}/{}", r.0, r.1))
+            })
+        };
+        let mut first: Vec<&mut Pending> = self
+            .queue
+            .pending
+            .values_mut()
+            .filter(|p| !p.force && only_optional(p))
+            .collect();
+        if first.is_empty() {
+            self.queue.pending.values_mut().for_each(|p| p.force = true);
+        } else {
+            first.iter_mut().for_each(|p| p.force = true);
+        }
         true
     }
 

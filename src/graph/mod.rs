@@ -15,9 +15,9 @@ mod verdict;
 
 pub use catalog::{Catalog, default_namespace};
 pub use cycles::Cycle;
-pub use owners::{EdgeReason, MissingDependency, OwnerGraph};
+pub use owners::{EdgeReason, MissingDependency, OwnerGraph, SelfSubstitution};
 pub use reach::{BitSet, Reach};
-pub use verdict::verdicts;
+pub use verdict::{Verdicts, verdicts};
 
 use crate::model::{Cluster, OwnerId};
 

@@ -150,9 +150,12 @@ impl Scopes {
                 .any(|(g, k)| *g == group && *k == kind);
             return Some(!cluster);
         }
-        self.crds
+        let learned = self
+            .crds
             .get(&(group.to_string(), kind.to_string()))
-            .copied()
+            .copied();
+        // Every Flux kind is namespaced, whether or not gotk-components.yaml is in the render.
+        learned.or_else(|| is_flux_group(group).then_some(true))
     }
 }
 

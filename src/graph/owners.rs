@@ -76,10 +76,19 @@ pub struct MissingDependency {
     pub target: OwnerId,
 }
 
+/// A required `substituteFrom` object only the reading Kustomization itself renders: Flux
+/// never builds it (the object does not exist before the build that makes it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SelfSubstitution {
+    pub node: usize,
+    pub object: ObjectKey,
+}
+
 /// Owners as a petgraph; node i is `ids[i]` (sorted), a record of the cluster.
 #[derive(Debug, Default)]
 pub struct OwnerGraph {
     pub ids: Vec<OwnerId>,
+    pub self_substitution: Vec<SelfSubstitution>,
     pub graph: DiGraph<usize, Vec<EdgeReason>>,
     pub index: HashMap<OwnerId, usize>,
     pub catalog: Catalog,
@@ -118,6 +127,7 @@ impl OwnerGraph {
         let catalog = Catalog::build(&owners);
         let mut g = OwnerGraph {
             ids,
+            self_substitution: Vec::new(),
             graph,
             index,
             catalog,
@@ -211,6 +221,11 @@ impl OwnerGraph {
         }
         let mut object_edges: Vec<(SpecRef, ReasonFor)> = Vec::new();
         for r in substitute_from(owner) {
+            let key = ref_key(&r);
+            if self.catalog.providers_of(&key) == [node] {
+                self.self_substitution
+                    .push(SelfSubstitution { node, object: key });
+            }
             object_edges.push((r, |object| EdgeReason::SubstituteFrom { object }));
         }
         for r in values_from(owner) {

@@ -53,14 +53,23 @@ fn refs_in_own_namespace(owner: &Owner, path: &[&str]) -> Vec<SpecRef> {
         .collect()
 }
 
-/// `spec.postBuild.substituteFrom` (KS only), read from the Kustomization's own namespace.
+/// `spec.postBuild.substituteFrom` (KS only) entries that are not `optional`, read from the
+/// Kustomization's own namespace. An optional one is no ordering edge: Flux builds without it
+/// when it is missing, so it can never make a dependency cycle.
 pub fn substitute_from(owner: &Owner) -> Vec<SpecRef> {
-    match owner.id.kind {
-        OwnerKind::Kustomization => {
-            refs_in_own_namespace(owner, &["spec", "postBuild", "substituteFrom"])
-        }
-        OwnerKind::HelmRelease => Vec::new(),
+    if owner.id.kind != OwnerKind::Kustomization {
+        return Vec::new();
     }
+    let required: Vec<bool> = items(&owner.object, &["spec", "postBuild", "substituteFrom"])
+        .filter(|r| r.get("kind").is_some() && r.get("name").is_some())
+        .map(|r| r.get("optional").and_then(Value::as_bool) != Some(true))
+        .collect();
+    refs_in_own_namespace(owner, &["spec", "postBuild", "substituteFrom"])
+        .into_iter()
+        .zip(required)
+        .filter(|(_, required)| *required)
+        .map(|(r, _)| r)
+        .collect()
 }
 
 /// `spec.valuesFrom` (HR only), read from the HelmRelease's own namespace.

@@ -3,13 +3,32 @@
 
 use super::Analysis;
 use super::spec::depends_on;
-use crate::model::{Blocked, Cluster, FailureReason, Outcome, OwnerId, OwnerKind};
+use crate::model::{
+    Blocked, Cluster, Diagnostic, FailureReason, ObjectKey, Outcome, OwnerId, OwnerKind,
+};
 use std::collections::BTreeMap;
 
+/// What the graph decides about the owners.
+#[derive(Debug, Default)]
+pub struct Verdicts {
+    /// The outcome every owner ends with.
+    pub outcomes: BTreeMap<OwnerId, Outcome>,
+    /// Warnings about an owner the graph found (no failure).
+    pub diagnostics: Vec<(OwnerId, Diagnostic)>,
+}
+
 /// The outcome every owner of `cluster` ends with, given its build outcome and the graph.
-pub fn verdicts(cluster: &Cluster, a: &Analysis) -> BTreeMap<OwnerId, Outcome> {
+pub fn verdicts(cluster: &Cluster, a: &Analysis) -> Verdicts {
     let g = &a.graph;
+    let mut found = Verdicts::default();
     let mut errors: Vec<Vec<(FailureReason, String)>> = vec![Vec::new(); g.len()];
+    for node in 0..g.len() {
+        let (own, warnings) = unplaced_objects(cluster, a, node);
+        errors[node].extend(own);
+        found
+            .diagnostics
+            .extend(warnings.into_iter().map(|d| (g.ids[node].clone(), d)));
+    }
     for m in &g.missing {
         let message = match m.target.kind {
             OwnerKind::Kustomization => format!(
@@ -25,6 +44,19 @@ pub fn verdicts(cluster: &Cluster, a: &Analysis) -> BTreeMap<OwnerId, Outcome> {
         };
         errors[m.dependent].push((FailureReason::MissingDependency, message));
     }
+    for s in &g.self_substitution {
+        // kustomize-controller's message, then why it never goes away.
+        let plural = if s.object.kind == "Secret" {
+            "secrets"
+        } else {
+            "configmaps"
+        };
+        let message = format!(
+            "substitute from '{}/{}' error: {plural} \"{}\" not found (only this Kustomization renders it, so Flux never builds it: a bootstrap deadlock; render it from a Kustomization this one depends on, or mark it optional)",
+            s.object.kind, s.object.name, s.object.name
+        );
+        errors[s.node].push((FailureReason::Build, message));
+    }
     for cycle in &a.cycles {
         let mut shown: Vec<String> = cycle.members.iter().map(|m| m.name().to_string()).collect();
         shown.push(shown[0].clone());
@@ -35,14 +67,61 @@ pub fn verdicts(cluster: &Cluster, a: &Analysis) -> BTreeMap<OwnerId, Outcome> {
             }
         }
     }
-    let mut out = BTreeMap::new();
     for (node, id) in g.ids.iter().enumerate() {
         let own = std::mem::take(&mut errors[node]);
         let outcome = g.owner(cluster, node).outcome.clone();
-        out.insert(id.clone(), with_graph_errors(outcome, own));
+        found
+            .outcomes
+            .insert(id.clone(), with_graph_errors(outcome, own));
     }
-    mark_blocked(cluster, a, &mut out);
-    out
+    mark_blocked(cluster, a, &mut found.outcomes);
+    found
+}
+
+/// Namespaced objects a Kustomization renders with no namespace: without `targetNamespace`
+/// nothing sets one, and the server-side apply of the whole set fails (fluxcd/pkg ssa
+/// `<Kind>/<name> namespace not specified`). Objects of unknown scope (their CRD is not in the
+/// render) get one warning per Kustomization, except kinds named as Kubernetes names
+/// cluster-scoped ones (`Cluster*`, `*Class`).
+fn unplaced_objects(
+    cluster: &Cluster,
+    a: &Analysis,
+    node: usize,
+) -> (Vec<(FailureReason, String)>, Vec<Diagnostic>) {
+    let owner = a.graph.owner(cluster, node);
+    let mut errors = Vec::new();
+    let mut unknown: Vec<String> = Vec::new();
+    if owner.id.kind != OwnerKind::Kustomization || !owner.outcome.is_rendered() {
+        return (errors, Vec::new());
+    }
+    for o in owner
+        .objects
+        .iter()
+        .filter(|o| crate::object::namespace(&o.object).is_none())
+    {
+        let key = ObjectKey::of(&o.object);
+        match a.graph.catalog.scopes.is_namespaced(&key.group, &key.kind) {
+            Some(true) => errors.push((
+                FailureReason::Build,
+                format!(
+                    "{}/{} namespace not specified: it has no metadata.namespace and the Kustomization sets no targetNamespace",
+                    key.kind, key.name
+                ),
+            )),
+            Some(false) => {}
+            None if key.kind.starts_with("Cluster") || key.kind.ends_with("Class") => {}
+            None => unknown.push(format!("{}/{}", key.group_kind(), key.name)),
+        }
+    }
+    let warnings = (!unknown.is_empty()).then(|| {
+        Diagnostic::warning(format!(
+            "{} ha{} no namespace and {} CRD is not in the render: if namespaced, Flux fails the apply with \"namespace not specified\"",
+            unknown.join(", "),
+            if unknown.len() == 1 { "s" } else { "ve" },
+            if unknown.len() == 1 { "its" } else { "their" },
+        ))
+    });
+    (errors, warnings.into_iter().collect())
 }
 
 /// A build outcome combined with what the graph found wrong with the owner.
