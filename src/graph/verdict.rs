@@ -22,9 +22,9 @@ pub fn verdicts(cluster: &Cluster, a: &Analysis) -> Verdicts {
     let g = &a.graph;
     let mut found = Verdicts::default();
     let mut errors: Vec<Vec<(FailureReason, String)>> = vec![Vec::new(); g.len()];
-    for node in 0..g.len() {
+    for (node, errors) in errors.iter_mut().enumerate() {
         let (own, warnings) = unplaced_objects(cluster, a, node);
-        errors[node].extend(own);
+        errors.extend(own);
         found
             .diagnostics
             .extend(warnings.into_iter().map(|d| (g.ids[node].clone(), d)));
