@@ -5,7 +5,6 @@
 //! reported; a wrong or tampered file is an error. Every decrypted value is remembered so that
 //! redaction can keep it out of every output.
 
-use crate::flux::NamespacedName;
 use crate::kustomize::generate::find_kustomization_file;
 use crate::object;
 use crate::sops::{self, FileFormat, Keyring, SopsError};
@@ -61,6 +60,8 @@ pub enum DecryptError {
 #[derive(Debug, Default)]
 pub struct ObjectDecryption {
     pub warning: Option<String>,
+    /// The object stays encrypted: who could open it (`age1…`, or the key types).
+    pub needs_key: Option<String>,
     /// Plain values that were encrypted (for redaction).
     pub secret_values: Vec<String>,
 }
@@ -189,12 +190,13 @@ fn decrypt_file_in_place(
     }
 }
 
-/// `DecryptResource` for one built object, in place.
+/// `DecryptResource` for one built object, in place. `origin`: the file it came from, which
+/// names a document whose very identity is encrypted.
 pub fn decrypt_object(
     ctx: &DecryptContext,
     obj: &mut Value,
     decryption: bool,
-    _ks: &NamespacedName,
+    origin: Option<&str>,
 ) -> Result<ObjectDecryption, DecryptError> {
     let mut result = ObjectDecryption::default();
     if annotation_disabled(obj) {
@@ -225,7 +227,19 @@ pub fn decrypt_object(
                 *obj = value;
             }
             Err(e @ (SopsError::NoMatchingKey { .. } | SopsError::UnsupportedKeyType { .. })) => {
-                let (placeholder, _) = sops::placeholder_document(obj);
+                let (mut placeholder, _) = sops::placeholder_document(obj);
+                let named = name_unknown_identity(&mut placeholder, origin);
+                valid_placeholders(&mut placeholder);
+                let key = if named {
+                    format!(
+                        "{} (its kind and name are encrypted)",
+                        origin.unwrap_or("a document")
+                    )
+                } else {
+                    key.to_string()
+                };
+                result.needs_key = Some(needs(&e));
+                crate::taint::mark_no_key(&mut placeholder, &needs(&e));
                 *obj = placeholder;
                 result.warning = Some(format!("{key} {e}"));
             }
@@ -246,6 +260,8 @@ pub fn decrypt_object(
             }
             Ok(None) => {}
             Err(e @ (SopsError::NoMatchingKey { .. } | SopsError::UnsupportedKeyType { .. })) => {
+                result.needs_key = Some(needs(&e));
+                crate::taint::mark_no_key(obj, &needs(&e));
                 result.warning = Some(format!("{key} {e}"));
             }
             Err(source) => {
@@ -257,6 +273,70 @@ pub fn decrypt_object(
         }
     }
     Ok(result)
+}
+
+/// Who could open a document (the keys its recipients are encrypted to).
+fn needs(e: &SopsError) -> String {
+    match e {
+        SopsError::NoMatchingKey { recipients } => recipients.join(", "),
+        SopsError::UnsupportedKeyType { kinds } => kinds.join(", "),
+        other => other.to_string(),
+    }
+}
+
+/// A document whose apiVersion, kind or name were encrypted too gets an identity from its file,
+/// so it never collides with another (`EncryptedDocument` `<file>`). Returns whether it did.
+fn name_unknown_identity(doc: &mut Value, origin: Option<&str>) -> bool {
+    let placeholder =
+        |ptr: &str| doc.pointer(ptr).and_then(Value::as_str) == Some(sops::PLACEHOLDER);
+    let hidden =
+        placeholder("/apiVersion") || placeholder("/kind") || placeholder("/metadata/name");
+    if !hidden {
+        return false;
+    }
+    let file = origin.unwrap_or("unknown-file");
+    let name: String = file
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if let Some(map) = doc.as_object_mut() {
+        map.insert("apiVersion".into(), Value::String("fluxsim.dev/v1".into()));
+        map.insert("kind".into(), Value::String("EncryptedDocument".into()));
+    }
+    object::set_metadata_entry(doc, "annotations", "fluxsim.dev/encrypted-file", file);
+    if let Some(meta) = doc.pointer_mut("/metadata").and_then(Value::as_object_mut) {
+        meta.insert(
+            "name".into(),
+            Value::String(name.trim_matches('-').to_string()),
+        );
+        if meta.get("namespace").and_then(Value::as_str) == Some(sops::PLACEHOLDER) {
+            meta.remove("namespace");
+        }
+    }
+    true
+}
+
+/// A Secret's `data` holds base64: its placeholders are encoded so that nothing reading it
+/// (Flux's apply, substituteFrom, valuesFrom) fails on "not valid base64".
+fn valid_placeholders(doc: &mut Value) {
+    use base64::Engine;
+    if object::kind(doc) != "Secret" {
+        return;
+    }
+    let encoded = base64::engine::general_purpose::STANDARD.encode(sops::PLACEHOLDER);
+    if let Some(Value::Object(data)) = doc.get_mut("data") {
+        for v in data.values_mut() {
+            if v.as_str() == Some(sops::PLACEHOLDER) {
+                *v = Value::String(encoded.clone());
+            }
+        }
+    }
 }
 
 /// The plain values at every place where the encrypted document differs from the decrypted
@@ -321,7 +401,7 @@ mod tests {
         let mut s = json!({"apiVersion":"v1","kind":"Secret","metadata":{"name":"a","namespace":"n"},
             "data":{"k":"ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]"},"sops":{"mac":"ENC[x]"}});
         let ctx = DecryptContext::default();
-        let e = decrypt_object(&ctx, &mut s, false, &NamespacedName::new("n", "ks")).unwrap_err();
+        let e = decrypt_object(&ctx, &mut s, false, None).unwrap_err();
         assert!(
             e.to_string().contains("configuring decryption is required"),
             "{e}"

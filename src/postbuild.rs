@@ -21,6 +21,8 @@ pub struct VarsReport {
     pub secret_values: Vec<String>,
     /// Things fluxsim could not know offline, reported on the Kustomization.
     pub warnings: Vec<Diagnostic>,
+    /// Keys that would open substituteFrom objects that stayed encrypted.
+    pub needs_key: Vec<String>,
 }
 
 /// Why the postBuild stage failed. Loading the variables fails inside Flux's per-object step,
@@ -35,6 +37,11 @@ pub enum SubstituteError {
     },
     #[error(transparent)]
     Object(#[from] substitute::SubstituteError),
+}
+
+/// Who could decrypt a substituteFrom object that stayed encrypted.
+fn raw_lookup(r: &substitute::VarRef, lookup: &VarLookup) -> Option<String> {
+    lookup(&r.kind, &r.name).and_then(|o| crate::taint::no_key(&o).map(str::to_string))
 }
 
 /// The `substituteFrom` references of a Kustomization (empty without postBuild).
@@ -59,14 +66,34 @@ pub fn substitute_all(
     // bootstrap script or at run time); Flux would read it, we cannot. Report it, go on without it.
     let mut warnings = Vec::new();
     let mut unknown_sources = false;
+    let mut needs_key = Vec::new();
+    // An object that could not be decrypted holds placeholders, not its values: its variables
+    // are unknown, as if it were missing, and the reader cannot be checked.
+    let raw_original = lookup.clone();
+    let raw = lookup.clone();
+    let lookup: VarLookup = std::sync::Arc::new(move |kind: &RefKind, name: &str| {
+        raw(kind, name).filter(|o| crate::taint::no_key(o).is_none())
+    });
+    let lookup = &lookup;
     for r in pb.substitute_from.iter_mut() {
+        let object = ObjectKey::new("", &r.kind.to_string(), &ks.id.namespace, &r.name);
+        if let Some(needs) = raw_lookup(r, &raw_original) {
+            let message = format!(
+                "needs key {needs}: substituteFrom {} {}/{} could not be decrypted; variables only it defines are left as ${{VAR}}",
+                r.kind, ks.id.namespace, r.name
+            );
+            warnings.push(Diagnostic::warning(message).about(object));
+            needs_key.push(needs);
+            r.optional = true;
+            unknown_sources = true;
+            continue;
+        }
         if !r.optional && lookup(&r.kind, &r.name).is_none() {
             let message = format!(
                 "substituteFrom {} {}/{} is not rendered by any Kustomization (created outside the repository?); \
                  variables only it defines are left unsubstituted",
                 r.kind, ks.id.namespace, r.name
             );
-            let object = ObjectKey::new("", &r.kind.to_string(), &ks.id.namespace, &r.name);
             warnings.push(Diagnostic::warning(message).about(object));
             r.optional = true;
             unknown_sources = true;
@@ -115,6 +142,7 @@ pub fn substitute_all(
     }
     let mut report = VarsReport {
         warnings,
+        needs_key,
         seen: VarsSeen {
             defined: origins(&pb, &vars, lookup, &ks.id.namespace),
             ..Default::default()

@@ -119,6 +119,7 @@ pub async fn render_all(
             let (record, request) = release_record(&id, o, parent, view.as_ref());
             records.insert(id.clone(), record);
             let task = ReleaseTask {
+                needs_key: needs_key(&records[&id].object, view.as_ref()),
                 hr: records[&id].object.clone(),
                 host: request.as_ref().map(host_of).unwrap_or_default(),
                 request,
@@ -175,6 +176,8 @@ fn release_record(
 
 /// What one render task needs.
 struct ReleaseTask {
+    /// A valuesFrom Secret could not be decrypted (who could): the values are unknown.
+    needs_key: Option<String>,
     hr: Value,
     request: Result<ChartRequest, HelmError>,
     host: String,
@@ -186,6 +189,7 @@ struct ReleaseTask {
 
 /// A finished render, before it is filed into the record.
 enum RenderResult {
+    NeedsKey(String),
     Rendered(Box<RenderedRelease>),
     Unavailable(String),
     Failed(FailureReason, String),
@@ -193,6 +197,11 @@ enum RenderResult {
 
 impl ReleaseTask {
     async fn run(self) -> RenderResult {
+        if let Some(needs) = self.needs_key {
+            return RenderResult::NeedsKey(format!(
+                "needs key {needs}: a valuesFrom Secret could not be decrypted, so its values are unknown"
+            ));
+        }
         match (self.request, &self.renderers) {
             (Err(e), _) => classify(e),
             (Ok(_), None) => RenderResult::Failed(
@@ -236,9 +245,26 @@ fn settle(record: &mut OwnerRecord, result: RenderResult) {
             Outcome::Rendered
         }
         RenderResult::Unavailable(m) => Outcome::skipped(SkipReason::ChartUnavailable, m),
+        RenderResult::NeedsKey(m) => Outcome::skipped(SkipReason::NeedsKey, m),
         RenderResult::Failed(reason, m) => Outcome::failed(reason, m),
     };
 }
+/// Who could decrypt the valuesFrom objects of `hr` that stayed encrypted, if any did.
+fn needs_key(hr: &Value, view: &dyn ClusterView) -> Option<String> {
+    let ns = object::namespace(hr).unwrap_or("default");
+    let refs = hr.pointer("/spec/valuesFrom").and_then(Value::as_array)?;
+    let needs: Vec<String> = refs
+        .iter()
+        .filter_map(|r| {
+            let kind = r.get("kind")?.as_str()?;
+            let name = r.get("name")?.as_str()?;
+            let obj = view.get(kind, ns, name)?;
+            crate::taint::no_key(&obj).map(str::to_string)
+        })
+        .collect();
+    (!needs.is_empty()).then(|| needs.join(", "))
+}
+
 /// A valuesFrom object that no Kustomization renders may be created at run time (an
 /// ExternalSecret's target, a bootstrap script); Flux would read it, we cannot. Render without
 /// it (as if `optional`) and say so.

@@ -10,6 +10,21 @@ use serde_json::{Map, Value};
 
 /// Internal annotation holding a JSON array of JSON pointers; never printed.
 pub const ANNOTATION: &str = "fluxsim.internal/secret-paths";
+/// Internal annotation on an object that could not be decrypted, holding who could open it;
+/// readers of it (substituteFrom, valuesFrom) cannot be checked either. Never printed.
+pub const NO_KEY: &str = "fluxsim.internal/no-key";
+
+/// Marks an object as not decrypted for want of `needs` (e.g. `age1…`).
+pub fn mark_no_key(obj: &mut Value, needs: &str) {
+    crate::object::set_metadata_entry(obj, "annotations", NO_KEY, needs);
+}
+
+/// Who could decrypt an object left encrypted, if it was.
+pub fn no_key(obj: &Value) -> Option<&str> {
+    obj.pointer("/metadata/annotations")
+        .and_then(|a| a.get(NO_KEY))
+        .and_then(Value::as_str)
+}
 
 /// The marked pointers of an object.
 pub fn paths(obj: &Value) -> Vec<String> {
@@ -41,6 +56,7 @@ pub fn take(obj: &mut Value) -> Vec<String> {
     };
     if let Some(Value::Object(a)) = meta.get_mut("annotations") {
         a.remove(ANNOTATION);
+        a.remove(NO_KEY);
         if a.is_empty() {
             meta.remove("annotations");
         }

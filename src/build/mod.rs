@@ -78,6 +78,8 @@ pub struct BuildOutput {
     pub vars: VarsReport,
     /// Values that were SOPS-encrypted (kept for redaction, never printed).
     pub decrypted_values: Vec<String>,
+    /// Keys that would open what stayed encrypted (its objects or the variables it read).
+    pub needs_key: Vec<String>,
     /// The kustomize output came from the persistent cache.
     pub from_cache: bool,
     /// Changed-only mode: which of the Kustomizations it produces may differ from the base.
@@ -232,6 +234,7 @@ pub async fn build_kustomization(
         warnings,
         vars: post.vars,
         decrypted_values: post.decrypted_values,
+        needs_key: post.needs_key,
         from_cache: prepared.cached_hit,
         reach: prepared.reach,
     };
@@ -387,6 +390,7 @@ struct Processed {
     warnings: Vec<Diagnostic>,
     vars: VarsReport,
     decrypted_values: Vec<String>,
+    needs_key: Vec<String>,
 }
 
 /// Everything after `kustomize build`, in kustomize-controller's order.
@@ -419,10 +423,12 @@ fn process_stream(
     let mut warnings = Vec::new();
     let mut decrypted_values = Vec::new();
     let decryption = ks.decryption_enabled();
-    for obj in objects.iter_mut() {
-        let d = decrypt::decrypt_object(decrypt_ctx, obj, decryption, &ks.id)
+    let mut needs_key = Vec::new();
+    for (obj, origin) in objects.iter_mut().zip(&files) {
+        let d = decrypt::decrypt_object(decrypt_ctx, obj, decryption, origin.as_deref())
             .map_err(BuildError::Decrypt)?;
         warnings.extend(d.warning.map(Diagnostic::warning));
+        needs_key.extend(d.needs_key);
         decrypted_values.extend(d.secret_values);
     }
     let vars = postbuild::substitute_all(&mut objects, ks, lookup, strict)
@@ -434,11 +440,15 @@ fn process_stream(
         .map(|(o, f)| RenderedObject::new(o, f))
         .collect();
     let objects = finish_objects(expand_lists(objects), ks);
+    needs_key.extend(vars.needs_key.iter().cloned());
+    needs_key.sort();
+    needs_key.dedup();
     Ok(Processed {
         objects,
         warnings,
         vars,
         decrypted_values,
+        needs_key,
     })
 }
 

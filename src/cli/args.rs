@@ -352,6 +352,11 @@ pub struct ValidateArgs {
     #[arg(short, long, value_enum, default_value_t = ValidateFormat::Text)]
     pub output: ValidateFormat,
 
+    /// Fail (exit 1) when anything could not be checked offline (a chart not cached, an unmapped
+    /// source, no key for a secret), for CIs that must check everything.
+    #[arg(long, env = "FLUXSIM_REQUIRE_COMPLETE")]
+    pub require_complete: bool,
+
     #[command(flatten)]
     pub changed: ChangedOnlyArgs,
 

@@ -71,14 +71,7 @@ pub fn validate(run: &Run, args: &ValidateArgs) -> u8 {
     let mut report = plan::validate_report(&input(run, &args.checks, &files), &p, &findings);
     if run.changed_only.is_some() {
         report.entries.retain(|e| shown(run, &e.owner));
-        report.summary = plan::Summary::default();
-        for e in &report.entries {
-            match e.status {
-                plan::Status::Passed => report.summary.passed += 1,
-                plan::Status::Failed => report.summary.failed += 1,
-                plan::Status::Blocked => report.summary.blocked += 1,
-            }
-        }
+        report.recount();
     }
     let text = match args.output {
         ValidateFormat::Text => plan::report_text(&report, stdout_color()),
@@ -89,7 +82,7 @@ pub fn validate(run: &Run, args: &ValidateArgs) -> u8 {
     if code != EXIT_OK {
         return code;
     }
-    if report.exit_code() != 0 {
+    if report.exit_code(args.require_complete) != 0 {
         EXIT_FAILURES
     } else {
         EXIT_OK

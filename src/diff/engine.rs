@@ -26,9 +26,51 @@ pub fn diff(base: &Side, head: &Side, opts: &DiffOptions) -> ClusterDiff {
         .collect();
     let owners = refs
         .into_iter()
-        .map(|r| diff_owner(r, base.owners.get(r), head.owners.get(r), opts))
+        .map(|r| {
+            let mut d = diff_owner(r, base.owners.get(r), head.owners.get(r), opts);
+            if matches!(d.change, OwnerChange::Added | OwnerChange::Removed)
+                && let Some(note) = unknown_ancestor(r, base, head)
+            {
+                // Gone on a side where what applies it failed: its objects are unknown there.
+                d.change = OwnerChange::NotCompared;
+                d.note = Some(note);
+                d.counts = Counts::default();
+                d.objects.clear();
+            }
+            d
+        })
         .collect();
     ClusterDiff { owners }
+}
+
+/// For an owner present on one side only: an ancestor on the other side whose render failed
+/// or is unknown (then the owner's absence there says nothing), as a note.
+fn unknown_ancestor(owner: &OwnerId, base: &Side, head: &Side) -> Option<String> {
+    let (present, absent, absent_name) = if base.owners.contains_key(owner) {
+        (base, head, "head")
+    } else {
+        (head, base, "base")
+    };
+    let mut at = present.parents.get(owner);
+    let mut seen = 0;
+    while let Some(parent) = at {
+        let state = SideState::from_status(absent.owners.get(parent));
+        if state.is_unknown() {
+            let what = match state {
+                SideState::Failed(_) => "failed",
+                _ => "is unavailable",
+            };
+            return Some(format!(
+                "not compared: {parent} {what} on {absent_name}, so what it applies is unknown there"
+            ));
+        }
+        seen += 1;
+        if seen > 64 {
+            break; // a parent loop in malformed input
+        }
+        at = present.parents.get(parent);
+    }
+    None
 }
 
 fn diff_owner(
@@ -235,7 +277,32 @@ mod tests {
     fn side(entries: Vec<(OwnerId, SideOwner)>) -> Side {
         Side {
             owners: entries.into_iter().collect(),
+            parents: Default::default(),
         }
+    }
+
+    #[test]
+    fn children_of_a_parent_failed_on_one_side_are_not_compared() {
+        let parent = owner(OwnerKind::Kustomization, "flux-system", "apps");
+        let child = owner(OwnerKind::HelmRelease, "default", "app");
+        let mut base = side(vec![
+            (parent.clone(), rendered(vec![])),
+            (child.clone(), rendered(vec![deploy("web", "a:1")])),
+        ]);
+        base.parents.insert(child.clone(), parent.clone());
+        let failed = SideOwner {
+            status: Outcome::failed(FailureReason::Build, "boom"),
+            objects: vec![],
+        };
+        let head = side(vec![(parent.clone(), failed)]);
+        let d = diff(&base, &head, &DiffOptions::default());
+        let c = d.owners.iter().find(|o| o.owner == child).unwrap();
+        assert_eq!(c.change, OwnerChange::NotCompared, "{c:?}");
+        assert!(
+            c.note.as_deref().unwrap().contains("failed on head"),
+            "{c:?}"
+        );
+        assert!(c.objects.is_empty());
     }
 
     #[test]

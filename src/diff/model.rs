@@ -22,6 +22,8 @@ pub struct SideOwner {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Side {
     pub owners: BTreeMap<OwnerId, SideOwner>,
+    /// Each owner's parent (the Kustomization that applies it), when it has one.
+    pub parents: BTreeMap<OwnerId, OwnerId>,
 }
 
 /// Which owners a diff looks at (`fluxsim diff [ks|hr|all]`).

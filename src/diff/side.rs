@@ -33,6 +33,9 @@ pub fn side_of(run: &Run, shown: &BTreeSet<OwnerId>, show_secrets: bool) -> Side
             objects: snapshot::owner_objects(run, r, show_secrets),
         };
         side.owners.insert(r.id.clone(), owner);
+        if let Some(parent) = &r.parent {
+            side.parents.insert(r.id.clone(), parent.clone());
+        }
     }
     side
 }

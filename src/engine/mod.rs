@@ -424,6 +424,14 @@ impl Reconciler {
         record.secrets.extend(out.decrypted_values);
         record.diagnostics = diagnostics;
         record.objects = out.objects;
+        if !out.needs_key.is_empty() && record.outcome == Outcome::Rendered {
+            // Rendered with placeholders where values are encrypted: not a pass.
+            let message = format!(
+                "needs key {}: encrypted values could not be decrypted and render as placeholders",
+                out.needs_key.join(", ")
+            );
+            record.outcome = Outcome::skipped(SkipReason::NeedsKey, message);
+        }
     }
 
     /// Notes the sources `objects` make, composes the artifacts of their ArtifactGenerators and

@@ -1,5 +1,7 @@
-//! `validate_report()`: one verdict per Kustomization/HelmRelease. Failed = render failed or error findings;
-//! blocked = something it (transitively) waits for failed, folded under the nearest failed owners.
+//! `validate_report()`: one verdict per Kustomization/HelmRelease. Failed = render failed or
+//! error findings; blocked = something it (transitively) waits for failed, folded under the
+//! nearest failed owners; skipped = it could not be checked offline (an unmapped source, a chart
+//! not cached, no key), or it waits for one that could not. Never a pass for what was not checked.
 
 use std::collections::BTreeSet;
 
@@ -8,7 +10,7 @@ use serde::Serialize;
 use super::checks::{Finding, Severity};
 use super::input::{ClusterInput, render_error};
 use super::model::Plan;
-use crate::model::OwnerId;
+use crate::model::{Outcome, OwnerId};
 
 /// Verdict for one owner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -17,6 +19,7 @@ pub enum Status {
     Passed,
     Failed,
     Blocked,
+    Skipped,
 }
 
 /// One owner's verdict with its causes.
@@ -32,7 +35,11 @@ pub struct ReportEntry {
     /// For blocked owners: the nearest failed owners it waits for (the root causes).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub blocked_by: Vec<OwnerId>,
-    /// Warnings about this owner (`code: message`); they do not fail it.
+    /// For skipped owners: why it could not be checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+    /// Warnings about this owner (`code: message` for findings, the text of the render's own
+    /// warnings); they do not fail it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }
@@ -41,7 +48,19 @@ pub struct ReportEntry {
 pub struct Summary {
     pub passed: usize,
     pub failed: usize,
-    pub blocked: usize,
+    /// Not checked: skipped, or blocked by a failure (each counted once).
+    pub skipped: usize,
+}
+
+impl Summary {
+    /// Counts one entry.
+    pub fn add(&mut self, status: Status) {
+        match status {
+            Status::Passed => self.passed += 1,
+            Status::Failed => self.failed += 1,
+            Status::Blocked | Status::Skipped => self.skipped += 1,
+        }
+    }
 }
 
 /// The validation result for the whole cluster; entries sorted by owner id.
@@ -52,9 +71,12 @@ pub struct Report {
 }
 
 impl Report {
-    /// Process exit status: 1 on any failure (a blocked owner implies one), else 0.
-    pub fn exit_code(&self) -> i32 {
-        i32::from(self.summary.failed > 0 || self.summary.blocked > 0)
+    /// Process exit status: 1 on any failure (a blocked owner implies one), else 0; with
+    /// `require_complete`, an owner that could not be checked fails the run too.
+    pub fn exit_code(&self, require_complete: bool) -> i32 {
+        let blocked = self.entries.iter().any(|e| e.status == Status::Blocked);
+        let incomplete = require_complete && self.summary.skipped > 0;
+        i32::from(self.summary.failed > 0 || blocked || incomplete)
     }
 
     pub fn entry(&self, id: &OwnerId) -> Option<&ReportEntry> {
@@ -62,6 +84,14 @@ impl Report {
             .binary_search_by(|e| e.owner.cmp(id))
             .ok()
             .map(|i| &self.entries[i])
+    }
+
+    /// Recounts the summary (after entries were filtered).
+    pub fn recount(&mut self) {
+        self.summary = Summary::default();
+        for e in &self.entries {
+            self.summary.add(e.status);
+        }
     }
 }
 
@@ -79,6 +109,8 @@ pub fn validate_report(input: &ClusterInput, plan: &Plan, findings: &[Finding]) 
         if let Some(e) = error {
             causes.push(format!("render failed: {e}"));
         }
+        let own = &g.owner(input.cluster, node).diagnostics;
+        warnings[node].extend(own.iter().map(|d| d.message.clone()));
     }
     for f in findings {
         let targets = f
@@ -112,19 +144,23 @@ pub fn validate_report(input: &ClusterInput, plan: &Plan, findings: &[Finding]) 
     let mut summary = Summary::default();
     let entries = (0..n)
         .map(|node| {
+            let owner = g.owner(input.cluster, node);
+            let skipped = (!failed[node] && roots[node].is_empty())
+                .then(|| not_checked(&owner.outcome))
+                .flatten();
             let status = if failed[node] {
-                summary.failed += 1;
                 Status::Failed
             } else if !roots[node].is_empty() {
-                summary.blocked += 1;
                 Status::Blocked
+            } else if skipped.is_some() {
+                Status::Skipped
             } else {
-                summary.passed += 1;
                 Status::Passed
             };
+            summary.add(status);
             ReportEntry {
                 owner: g.ids[node].clone(),
-                file: g.owner(input.cluster, node).file.clone(),
+                file: owner.file.clone(),
                 status,
                 causes: std::mem::take(&mut causes[node]),
                 blocked_by: if status == Status::Blocked {
@@ -132,11 +168,22 @@ pub fn validate_report(input: &ClusterInput, plan: &Plan, findings: &[Finding]) 
                 } else {
                     Vec::new()
                 },
+                skipped,
                 warnings: std::mem::take(&mut warnings[node]),
             }
         })
         .collect();
     Report { entries, summary }
+}
+
+/// Why an owner's outcome leaves it unchecked: it could not be known offline, or it waits for
+/// something that is not ready (which, when nothing failed, could not be known offline).
+fn not_checked(outcome: &Outcome) -> Option<String> {
+    match outcome {
+        Outcome::Skipped(s) => Some(s.message.clone()),
+        Outcome::Blocked(b) => Some(format!("{}, which could not be checked offline", b.message)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -173,10 +220,10 @@ mod tests {
             Summary {
                 passed: 1,
                 failed: 1,
-                blocked: 2
+                skipped: 2
             }
         );
-        assert_eq!(rep.exit_code(), 1);
+        assert_eq!(rep.exit_code(false), 1);
         let c = rep.entry(&ks_id("flux-system", "c")).unwrap();
         assert_eq!(c.status, Status::Blocked);
         assert_eq!(c.blocked_by, vec![ks_id("flux-system", "a")]);
@@ -209,7 +256,7 @@ mod tests {
             Summary {
                 passed: 1,
                 failed: 2,
-                blocked: 1
+                skipped: 1
             }
         );
     }
@@ -217,7 +264,7 @@ mod tests {
     #[test]
     fn clean_cluster_passes_with_warnings_attached() {
         let rep = report(&fixtures::wait_false_dependency());
-        assert_eq!(rep.exit_code(), 0);
+        assert_eq!(rep.exit_code(false), 0);
         assert_eq!(rep.summary.passed, 3);
         let infra = rep.entry(&ks_id("flux-system", "infra")).unwrap();
         assert_eq!(infra.warnings.len(), 1);

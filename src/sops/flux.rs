@@ -12,7 +12,9 @@ use super::metadata::recipient_labels;
 use super::{DecryptOptions, FileFormat, decrypt_file_with};
 
 /// What every encrypted leaf becomes in a document no key can open.
-pub const PLACEHOLDER: &str = "<encrypted: no key>";
+/// What an encrypted value becomes without a key: valid where it stands (no `: `, so it can be
+/// substituted into YAML; base64-encoded where the field is base64).
+pub const PLACEHOLDER: &str = "encrypted-no-key";
 
 /// Flux's `isSOPSEncryptedResource`: a top-level `sops.mac` that is a non-empty string.
 pub fn is_encrypted(doc: &Value) -> bool {

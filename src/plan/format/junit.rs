@@ -1,82 +1,53 @@
-//! The validation report as JUnit XML: one testcase per owner; failed owners get `<failure>`, blocked ones
-//! `<skipped>` naming the failed owner they wait for (the failure is reported there).
+//! The validation report as JUnit XML (quick-junit): one testcase per owner; failed owners get
+//! `<failure>`, skipped ones `<skipped>` with why, blocked ones `<skipped>` naming the failed owner
+//! they wait for (the failure is reported there); warnings go to `<system-out>`.
 
-use std::fmt::Write;
+use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 
-use super::super::report::{Report, Status};
-
-/// Escapes XML text and attribute values, dropping characters XML 1.0 forbids.
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
+use super::super::report::{Report, ReportEntry, Status};
 
 pub fn report_junit(report: &Report) -> String {
-    let s = report.summary;
-    let tests = report.entries.len();
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        out,
-        "<testsuites name=\"fluxsim\" tests=\"{tests}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">",
-        s.failed, s.blocked
-    );
-    let _ = writeln!(
-        out,
-        "  <testsuite name=\"fluxsim validate\" tests=\"{tests}\" failures=\"{}\" errors=\"0\" skipped=\"{}\">",
-        s.failed, s.blocked
-    );
-    for e in &report.entries {
-        let file = e
-            .file
-            .as_ref()
-            .map(|f| format!(" file=\"{}\"", xml(f)))
-            .unwrap_or_default();
-        let open = format!(
-            "    <testcase classname=\"{}\" name=\"{}\"{file}",
-            xml(&format!("{}.{}", e.owner.kind, e.owner.namespace)),
-            xml(&format!("{}/{}", e.owner.namespace, e.owner.name)),
-        );
-        match e.status {
-            Status::Passed => {
-                let _ = writeln!(out, "{open}/>");
-            }
-            Status::Failed => {
-                let first = e.causes.first().map(String::as_str).unwrap_or("failed");
-                let kind = first.split_once(':').map_or("failed", |(k, _)| k);
-                let _ = writeln!(out, "{open}>");
-                let _ = writeln!(
-                    out,
-                    "      <failure type=\"{}\" message=\"{}\">{}</failure>",
-                    xml(kind),
-                    xml(first),
-                    xml(&e.causes.join("\n"))
-                );
-                let _ = writeln!(out, "    </testcase>");
-            }
-            Status::Blocked => {
-                let by: Vec<String> = e.blocked_by.iter().map(|id| id.short()).collect();
-                let _ = writeln!(out, "{open}>");
-                let _ = writeln!(
-                    out,
-                    "      <skipped message=\"{}\"/>",
-                    xml(&format!("blocked by {}", by.join(", ")))
-                );
-                let _ = writeln!(out, "    </testcase>");
-            }
+    let mut suite = TestSuite::new("fluxsim validate");
+    suite.add_test_cases(report.entries.iter().map(test_case));
+    let mut junit = quick_junit::Report::new("fluxsim");
+    junit.add_test_suite(suite);
+    // Serializing strings into a String cannot fail; keep the output well-formed regardless.
+    junit
+        .to_string()
+        .unwrap_or_else(|e| format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- {e} -->\n"))
+}
+
+fn test_case(e: &ReportEntry) -> TestCase {
+    let status = match e.status {
+        Status::Passed => TestCaseStatus::success(),
+        Status::Failed => {
+            let first = e.causes.first().map(String::as_str).unwrap_or("failed");
+            let kind = first.split_once(':').map_or("failed", |(k, _)| k);
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            s.set_type(kind)
+                .set_message(first)
+                .set_description(e.causes.join("\n"));
+            s
         }
+        Status::Blocked => {
+            let by: Vec<String> = e.blocked_by.iter().map(|id| id.short()).collect();
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(format!("blocked by {}", by.join(", ")));
+            s
+        }
+        Status::Skipped => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(e.skipped.clone().unwrap_or_else(|| "not checked".into()));
+            s
+        }
+    };
+    let mut case = TestCase::new(format!("{}/{}", e.owner.namespace, e.owner.name), status);
+    case.set_classname(format!("{}.{}", e.owner.kind, e.owner.namespace));
+    if let Some(file) = &e.file {
+        case.extra.insert("file".into(), file.clone().into());
     }
-    out.push_str("  </testsuite>\n</testsuites>\n");
-    out
+    if !e.warnings.is_empty() {
+        case.set_system_out(e.warnings.join("\n"));
+    }
+    case
 }

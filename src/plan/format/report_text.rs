@@ -28,17 +28,17 @@ pub fn report_text(report: &Report, color: bool) -> String {
     for e in &report.entries {
         match e.status {
             Status::Passed => {
-                let warn = match e.warnings.len() {
-                    0 => String::new(),
-                    1 => " (1 warning)".to_string(),
-                    n => format!(" ({n} warnings)"),
-                };
                 let _ = writeln!(
                     out,
-                    "{} {}{warn}",
+                    "{} {}",
                     paint("✓", Style::Green, color),
                     e.owner.short()
                 );
+            }
+            Status::Skipped => {
+                let why = e.skipped.as_deref().unwrap_or("not checked");
+                let mark = paint("⊝", Style::Yellow, color);
+                let _ = writeln!(out, "{mark} {} skipped: {why}", e.owner.short());
             }
             Status::Failed => {
                 let _ = writeln!(out, "{} {}", paint("✗", Style::Red, color), e.owner.short());
@@ -58,12 +58,17 @@ pub fn report_text(report: &Report, color: bool) -> String {
             }
             Status::Blocked => {}
         }
+        if e.status != Status::Blocked {
+            for w in &e.warnings {
+                let _ = writeln!(out, "    {} {w}", paint("!", Style::Yellow, color));
+            }
+        }
     }
     let s = report.summary;
     let _ = writeln!(
         out,
-        "\n{} passed, {} failed, {} blocked",
-        s.passed, s.failed, s.blocked
+        "\n{} passed, {} failed, {} skipped",
+        s.passed, s.failed, s.skipped
     );
     out
 }

@@ -145,7 +145,7 @@ fn report_text_folds_blocked_under_root_cause() {
     let expected_tail = "✗ ks/flux-system/a\n    render failed: bad <yaml> & \"quotes\"\u{1}\n    ⊘ ks/flux-system/b blocked\n";
     assert!(text.contains(expected_tail), "{text}");
     assert!(
-        text.ends_with("\n1 passed, 1 failed, 1 blocked\n"),
+        text.ends_with("\n1 passed, 1 failed, 1 skipped\n"),
         "{text}"
     );
 }
@@ -157,7 +157,7 @@ fn junit_escapes_and_counts() {
     let rep = validate_report(&input.input(), &p, &check(&input.input(), &p));
     let xml = report_junit(&rep);
     assert!(
-        xml.contains("tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\""),
+        xml.contains("<testsuite name=\"fluxsim validate\" tests=\"3\" disabled=\"1\" errors=\"0\" failures=\"1\">"),
         "{xml}"
     );
     assert!(
@@ -169,8 +169,9 @@ fn junit_escapes_and_counts() {
         xml.contains("<skipped message=\"blocked by ks/flux-system/a\"/>"),
         "{xml}"
     );
-    assert!(xml.contains("classname=\"Kustomization.flux-system\" name=\"flux-system/a\" file=\"clusters/main/flux-system/a.yaml\""), "{xml}");
+    assert!(xml.contains("name=\"flux-system/a\" classname=\"Kustomization.flux-system\" file=\"clusters/main/flux-system/a.yaml\""), "{xml}");
     let v: serde_json::Value = serde_json::from_str(&report_json(&rep)).unwrap();
-    assert_eq!(v["summary"]["blocked"], 1);
+    assert_eq!(v["summary"]["skipped"], 1);
+    assert_eq!(v["entries"][1]["status"], "blocked");
     assert_eq!(v["entries"][0]["status"], "failed");
 }
