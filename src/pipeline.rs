@@ -40,6 +40,8 @@ pub struct RunOptions {
     pub redaction_key: Option<String>,
     /// Changed-only mode: render what these changes can affect, plus its ancestors.
     pub selection: Option<Arc<Selection>>,
+    /// Defer the top kustomization's patches on custom resources (see [`crate::kustomize::deferred`]).
+    pub fast_patch: bool,
 }
 
 /// Problems that stop a run before anything is built (exit status 2).
@@ -130,6 +132,7 @@ pub async fn run(opts: &RunOptions) -> Result<Run, SetupError> {
                 .map(Arc::new)
         },
         kustomize_identity,
+        fast_patch: opts.fast_patch,
     });
     let engine_opts = EngineOptions {
         progress: opts.progress,

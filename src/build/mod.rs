@@ -4,10 +4,12 @@
 //! → per object: check identity, decrypt, substitute → expand lists → owner labels → normalize →
 //! commonMetadata. Everything here is a function of its inputs; the engine decides when to call it.
 
+mod fast_patch;
 mod finish;
 mod origin;
 mod path;
 
+pub use fast_patch::FastPatch;
 pub use finish::{expand_lists, finish_objects};
 pub use path::secure_join;
 
@@ -19,7 +21,6 @@ use crate::object;
 use crate::postbuild::{self, VarLookup, VarsReport};
 use crate::select::{ChangeReach, Decide, Role, Selection};
 use crate::workspace::SourceTree;
-use crate::yaml;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -38,6 +39,9 @@ pub struct BuildContext {
     pub cache: Option<Arc<Store>>,
     /// What identifies the kustomize program in cache keys (path, size, modification time).
     pub kustomize_identity: String,
+    /// Apply the top kustomization's patches on custom resources in fluxsim (`--no-fast-patch`
+    /// turns it off).
+    pub fast_patch: bool,
 }
 
 /// A successful build.
@@ -47,6 +51,10 @@ pub struct BuildOutput {
     /// Repository file each object came from (same index as `objects`), when kustomize knows it.
     pub files: Vec<Option<String>>,
     pub kustomize_time: Duration,
+    /// Time spent waiting for a subprocess slot (`--jobs`) before kustomize could start.
+    pub queue_time: Duration,
+    /// Whether the deferred-patch fast path was taken.
+    pub fast_patch: FastPatch,
     pub warnings: Vec<String>,
     pub vars: VarsReport,
     /// Values that were SOPS-encrypted (kept for redaction, never printed).
@@ -141,6 +149,7 @@ pub async fn build_kustomization(
         );
         let decryption = ks.decryption_enabled();
         let id = ks.id.clone();
+        let fast = ctx.fast_patch;
         tokio::task::spawn_blocking(move || {
             let decide = |planned: &kustomize::Planned, read_set: Option<&[PathBuf]>| {
                 select
@@ -157,7 +166,7 @@ pub async fn build_kustomization(
                         })
                     })
             };
-            prepare(&tree, &rel, &spec, decryption, key_ctx, decide, probe)
+            prepare(&tree, &rel, &spec, decryption, key_ctx, decide, (probe, fast))
         })
         .await
         .map_err(|e| BuildError::Io(e.to_string()))??
@@ -174,9 +183,19 @@ pub async fn build_kustomization(
         return Ok(Built::NeedsVars);
     }
     let generated = prepared.planned.generated;
-    let (stream, kustomize_time, mut warnings) = match prepared.cached {
-        Some(stream) => (stream, Duration::ZERO, Vec::new()),
+    let mut ran = match prepared.cached.clone() {
+        Some(stream) => Ran {
+            stream,
+            ..Ran::default()
+        },
         None => run_kustomize(ctx, ks, &tree, &rel, &prepared).await?,
+    };
+    let stream = std::mem::take(&mut ran.stream);
+    let (docs, fast_patch, rerun) =
+        fast_patch::documents(ctx, ks, &tree, &rel, &prepared, stream).await?;
+    let mut warnings = match fast_patch {
+        FastPatch::FellBack(_) => rerun.warnings,
+        _ => ran.warnings,
     };
     let post = {
         let ks = ks.clone();
@@ -185,7 +204,7 @@ pub async fn build_kustomization(
         let lookup = lookup.clone();
         let rel = rel.clone();
         tokio::task::spawn_blocking(move || {
-            process_stream(&stream, &ks, &rel, generated, &decrypt_ctx, &lookup, strict)
+            process_stream(docs, &ks, &rel, generated, &decrypt_ctx, &lookup, strict)
         })
         .await
         .map_err(|e| BuildError::Io(e.to_string()))??
@@ -194,7 +213,9 @@ pub async fn build_kustomization(
     let out = BuildOutput {
         objects: post.objects,
         files: post.files,
-        kustomize_time,
+        kustomize_time: ran.elapsed + rerun.elapsed,
+        queue_time: ran.queued + rerun.queued,
+        fast_patch,
         warnings,
         vars: post.vars,
         decrypted_values: post.decrypted_values,
@@ -214,6 +235,8 @@ struct Prepared {
     cached_hit: bool,
     role: Role,
     reach: ChangeReach,
+    /// The deferred patches, when kustomize runs `planned` without them.
+    split: Option<fast_patch::Split>,
 }
 
 type KeyContext = (Option<Arc<Store>>, String, Arc<DecryptContext>);
@@ -227,7 +250,7 @@ fn prepare(
     decryption: bool,
     (cache, identity, decrypt_ctx): KeyContext,
     decide: impl Fn(&kustomize::Planned, Option<&[PathBuf]>) -> (Role, ChangeReach),
-    probe: bool,
+    (probe, fast): (bool, bool),
 ) -> Result<Prepared, BuildError> {
     let dir = tree.root.join(rel);
     let planned = kustomize::plan_kustomization(&dir, spec, &tree.root, &|p| tree.includes(p))?;
@@ -244,8 +267,10 @@ fn prepare(
             cached_hit: false,
             role,
             reach,
+            split: None,
         });
     }
+    let (planned, split) = fast_patch::split(fast, planned, &tree.root, read_set.as_deref());
     let key = match (&cache, &read_set) {
         (Some(_), Some(files)) => digest_files(&tree.root, files).ok().map(|digest| {
             let mut k = KeyBuilder::new("kustomize-build")
@@ -274,7 +299,17 @@ fn prepare(
         cached,
         role,
         reach,
+        split,
     })
+}
+
+/// One kustomize run: its output, how long it ran and waited for a slot, and decryption warnings.
+#[derive(Debug, Default)]
+struct Ran {
+    stream: String,
+    elapsed: Duration,
+    queued: Duration,
+    warnings: Vec<String>,
 }
 
 /// Materializes what the build reads in a private folder, decrypts, runs kustomize, caches.
@@ -284,7 +319,7 @@ async fn run_kustomize(
     tree: &Arc<SourceTree>,
     rel: &Path,
     prepared: &Prepared,
-) -> Result<(String, Duration, Vec<String>), BuildError> {
+) -> Result<Ran, BuildError> {
     let scratch = match &ctx.scratch {
         Some(dir) => tempfile::tempdir_in(dir),
         None => tempfile::tempdir(),
@@ -313,20 +348,28 @@ async fn run_kustomize(
         .await
         .map_err(|e| BuildError::Io(e.to_string()))??
     };
-    let (stream, elapsed) = {
+    let waiting = std::time::Instant::now();
+    let (stream, elapsed, queued) = {
         let _slot = ctx
             .subprocess_slots
             .acquire()
             .await
             .map_err(|_| BuildError::Io("build cancelled".into()))?;
-        ctx.kustomize.build(&dir, &work).await?
+        let queued = waiting.elapsed();
+        let (stream, elapsed) = ctx.kustomize.build(&dir, &work).await?;
+        (stream, elapsed, queued)
     };
     drop(scratch);
     // Never keep decrypted plaintext on disk.
     if !decrypted && let (Some(store), Some(key)) = (&ctx.cache, &prepared.key) {
         let _ = store.put(KUSTOMIZE_BUCKET, key, stream.as_bytes());
     }
-    Ok((stream, elapsed, warnings))
+    Ok(Ran {
+        stream,
+        elapsed,
+        queued,
+        warnings,
+    })
 }
 
 struct Processed {
@@ -339,7 +382,7 @@ struct Processed {
 
 /// Everything after `kustomize build`, in kustomize-controller's order.
 fn process_stream(
-    stream: &str,
+    docs: Vec<Value>,
     ks: &Kustomization,
     rel: &std::path::Path,
     generated: generate::Generated,
@@ -347,7 +390,6 @@ fn process_stream(
     lookup: &VarLookup,
     strict: bool,
 ) -> Result<Processed, BuildError> {
-    let docs = yaml::parse_documents(stream).map_err(|e| BuildError::Output(e.to_string()))?;
     let mut files = Vec::with_capacity(docs.len());
     let mut objects = Vec::with_capacity(docs.len());
     for mut doc in docs {

@@ -110,6 +110,12 @@ fn write_stats(run: &Run, g: &GlobalArgs, opts: &RunOptions) {
         .values()
         .filter(|n| n.outcome.output().is_some_and(|o| o.from_cache))
         .count();
+    let fast_patch = |want: fn(&fluxsim::build::FastPatch) -> bool| {
+        let outputs = run.render.kustomizations.values();
+        outputs
+            .filter(|n| n.outcome.output().is_some_and(|o| want(&o.fast_patch)))
+            .count()
+    };
     let stats = json!({
         "wallSeconds": run.render.wall_time.as_secs_f64(),
         "kustomizeSeconds": run.render.kustomize_time.as_secs_f64(),
@@ -117,6 +123,9 @@ fn write_stats(run: &Run, g: &GlobalArgs, opts: &RunOptions) {
         "kustomizations": c.total,
         "rendered": c.rendered,
         "kustomizationsFromCache": cached,
+        "kustomizationsFastPatch": fast_patch(|f| *f == fluxsim::build::FastPatch::Applied),
+        "kustomizationsFastPatchFellBack":
+            fast_patch(|f| matches!(f, fluxsim::build::FastPatch::FellBack(_))),
         "objects": c.objects,
         "helmReleases": h.total,
         "helmReleasesRendered": h.rendered,
@@ -159,6 +168,7 @@ pub fn run_options(g: &GlobalArgs) -> Result<RunOptions, String> {
         kube_version: g.kube_version.clone(),
         api_versions: g.api_versions.clone(),
         selection: None,
+        fast_patch: g.fast_patch && !g.no_fast_patch,
     })
 }
 
