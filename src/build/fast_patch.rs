@@ -90,4 +90,3 @@ pub(super) async fn documents(
     let docs = yaml::parse_documents(&ran.stream).map_err(|e| BuildError::Output(e.to_string()))?;
     Ok((docs, FastPatch::FellBack(reason), ran))
 }
-

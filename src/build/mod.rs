@@ -166,7 +166,15 @@ pub async fn build_kustomization(
                         })
                     })
             };
-            prepare(&tree, &rel, &spec, decryption, key_ctx, decide, (probe, fast))
+            prepare(
+                &tree,
+                &rel,
+                &spec,
+                decryption,
+                key_ctx,
+                decide,
+                (probe, fast),
+            )
         })
         .await
         .map_err(|e| BuildError::Io(e.to_string()))??

@@ -45,7 +45,10 @@ impl JsonPatch {
 fn check_op(op: &Value, rules: &Rules) -> Result<(), DeferError> {
     let name = op.get("op").and_then(Value::as_str).unwrap_or("");
     let reads = matches!(name, "test" | "copy" | "move");
-    if !matches!(name, "add" | "remove" | "replace" | "test" | "copy" | "move") {
+    if !matches!(
+        name,
+        "add" | "remove" | "replace" | "test" | "copy" | "move"
+    ) {
         return Err(DeferError::Unsupported(format!("JSON patch op {name:?}")));
     }
     if reads && rules.images {
@@ -73,9 +76,7 @@ fn tokens(pointer: &str) -> Result<Vec<String>, DeferError> {
         return Ok(Vec::new());
     }
     let Some(rest) = pointer.strip_prefix('/') else {
-        return Err(DeferError::Unsupported(format!(
-            "JSON pointer {pointer:?}"
-        )));
+        return Err(DeferError::Unsupported(format!("JSON pointer {pointer:?}")));
     };
     Ok(rest
         .split('/')

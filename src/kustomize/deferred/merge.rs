@@ -46,7 +46,10 @@ pub fn merge_value(dest: Option<&Value>, patch: &Value) -> Result<Option<Value>,
     }
 }
 
-fn merge_maps(dest: &Map<String, Value>, patch: &Map<String, Value>) -> Result<Map<String, Value>, DeferError> {
+fn merge_maps(
+    dest: &Map<String, Value>,
+    patch: &Map<String, Value>,
+) -> Result<Map<String, Value>, DeferError> {
     let mut out = dest.clone();
     for (key, value) in patch {
         if key == DIRECTIVE {
@@ -141,6 +144,9 @@ mod tests {
     fn kind_mismatch_is_an_error() {
         assert!(merge_value(Some(&json!({"a": 1})), &json!(5)).is_err());
         assert!(merge_value(Some(&json!([1])), &json!({"a": 1})).is_err());
-        assert_eq!(merge_value(Some(&json!({"a": 1})), &json!(null)).unwrap(), None);
+        assert_eq!(
+            merge_value(Some(&json!({"a": 1})), &json!(null)).unwrap(),
+            None
+        );
     }
 }

@@ -169,9 +169,10 @@ pub fn apply(deferred: &DeferredPatches, docs: &mut [Value]) -> Result<(), Defer
                 }
             }
             Body::Json6902(ops) => {
-                let target = patch.target.as_ref().ok_or_else(|| {
-                    DeferError::Unsupported("JSON patch without a target".into())
-                })?;
+                let target = patch
+                    .target
+                    .as_ref()
+                    .ok_or_else(|| DeferError::Unsupported("JSON patch without a target".into()))?;
                 for i in selected(Some(target), &Value::Null, docs)? {
                     let before = identity(&docs[i]);
                     ops.apply(&mut docs[i])?;
@@ -193,7 +194,11 @@ pub fn apply(deferred: &DeferredPatches, docs: &mut [Value]) -> Result<(), Defer
 }
 
 /// Indices of the documents a patch applies to; each must be a kind we may patch.
-fn selected(target: Option<&Target>, part: &Value, docs: &[Value]) -> Result<Vec<usize>, DeferError> {
+fn selected(
+    target: Option<&Target>,
+    part: &Value,
+    docs: &[Value],
+) -> Result<Vec<usize>, DeferError> {
     let mut out = Vec::new();
     for (i, doc) in docs.iter().enumerate() {
         let hit = match target {

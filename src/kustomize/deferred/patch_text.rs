@@ -36,6 +36,7 @@ pub fn parse(text: &str) -> Result<Vec<Value>, DeferError> {
     options.emit_comments = false;
     let mut reader = Reader {
         parser: Parser::new_from_str_with_options(text, options),
+        yaml11: false,
     };
     let mut docs = Vec::new();
     loop {
@@ -44,6 +45,8 @@ pub fn parse(text: &str) -> Result<Vec<Value>, DeferError> {
             Event::StreamEnd => break,
             Event::DocumentStart(..) => {
                 let ev = reader.next()?;
+                // A list is a JSON 6902 patch, read by go-yaml v2 (YAML 1.1 words are booleans).
+                reader.yaml11 = matches!(ev, Event::SequenceStart(..));
                 let doc = reader.node(ev, 0)?;
                 if doc.is_null() {
                     return Err(refuse("an empty document"));
@@ -65,6 +68,8 @@ fn refuse(what: &str) -> DeferError {
 
 struct Reader<'a> {
     parser: Parser<'a, granit_parser::StrInput<'a>>,
+    /// Also refuse what go-yaml v2 reads differently from v3 (`yes`, `on`, …).
+    yaml11: bool,
 }
 
 impl<'a> Reader<'a> {
@@ -89,7 +94,7 @@ impl<'a> Reader<'a> {
                 if anchor != 0 || tag.is_some() {
                     return Err(refuse("an anchor or a tag"));
                 }
-                scalar(&text, style)
+                scalar(&text, style, self.yaml11)
             }
             Event::SequenceStart(_, anchor, tag) => {
                 if anchor != 0 || tag.is_some() {
@@ -111,10 +116,12 @@ impl<'a> Reader<'a> {
                 loop {
                     let key = match self.next()? {
                         Event::MappingEnd => return Ok(Value::Object(map)),
-                        Event::Scalar(text, style, 0, None) => match scalar(&text, style)? {
-                            Value::String(s) => s,
-                            _ => return Err(refuse("a key that is not a string")),
-                        },
+                        Event::Scalar(text, style, 0, None) => {
+                            match scalar(&text, style, self.yaml11)? {
+                                Value::String(s) => s,
+                                _ => return Err(refuse("a key that is not a string")),
+                            }
+                        }
                         _ => return Err(refuse("a complex or tagged key")),
                     };
                     let ev = self.next()?;
@@ -148,7 +155,7 @@ fn is_data(ev: &Event<'_>) -> bool {
 }
 
 /// The value of one scalar, when both go-yaml versions agree on it.
-fn scalar(text: &str, style: ScalarStyle) -> Result<Value, DeferError> {
+fn scalar(text: &str, style: ScalarStyle, yaml11: bool) -> Result<Value, DeferError> {
     if style != ScalarStyle::Plain {
         return Ok(Value::String(text.to_string()));
     }
@@ -161,7 +168,7 @@ fn scalar(text: &str, style: ScalarStyle) -> Result<Value, DeferError> {
     if let Some(n) = canonical_int(text) {
         return Ok(Value::Number(Number::from(n)));
     }
-    if is_safe_plain_string(text) {
+    if is_safe_plain_string(text, yaml11) {
         return Ok(Value::String(text.to_string()));
     }
     Err(DeferError::Unsupported(format!(
@@ -180,14 +187,23 @@ fn canonical_int(text: &str) -> Option<i64> {
     ok.then(|| text.parse().ok()).flatten()
 }
 
-/// A plain scalar that is a string to go-yaml v2 and v3 alike.
-fn is_safe_plain_string(text: &str) -> bool {
-    const YAML11_WORDS: &[&str] = &[
-        "y", "n", "yes", "no", "on", "off", "true", "false", "null",
-    ];
+/// A plain scalar that is a string to go-yaml v3 (and to v2 when `yaml11`).
+fn is_safe_plain_string(text: &str, yaml11: bool) -> bool {
+    const YAML11_WORDS: &[&str] = &["y", "n", "yes", "no", "on", "off"];
+    // go-yaml v3 also reads `True`, `NULL`, … as booleans and null; fluxsim only `true`, `null`.
+    const CORE_WORDS: &[&str] = &["true", "false", "null"];
+    let lower = text.to_ascii_lowercase();
     let first = text.chars().next();
-    first.is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '/')
-        && !YAML11_WORDS.contains(&text.to_ascii_lowercase().as_str())
+    let word = first.is_some_and(|c| c.is_ascii_alphabetic() || "_/$".contains(c))
+        && !CORE_WORDS.contains(&lower.as_str())
+        && !(yaml11 && YAML11_WORDS.contains(&lower.as_str()));
+    // `10m`, `1Gi`: numbers, timestamps and floats (incl. `.inf`, `.nan`, hex, octal, binary)
+    // only ever use the letters a–f, i, n, o, p, t, x, z; any other letter makes a string.
+    let quantity = first.is_some_and(|c| c.is_ascii_digit())
+        && text
+            .chars()
+            .any(|c| c.is_ascii_alphabetic() && !"abcdefinoptxzABCDEFINOPTXZ".contains(c));
+    word || quantity
 }
 
 #[cfg(test)]
@@ -197,10 +213,15 @@ mod tests {
 
     #[test]
     fn reads_unambiguous_scalars() {
-        let docs = parse("a: x\nb: 'yes'\nc: 12\nd: -3\ne: true\nf: ~\ng:\nh: |\n  l\n").unwrap();
+        let docs = parse(
+            "a: x\nb: 'yes'\nc: 12\nd: -3\ne: true\nf: ~\ng:\nh: |\n  l\ni: 10m\nj: yes\n$k: on\n",
+        )
+        .unwrap();
         assert_eq!(
             docs,
-            vec![json!({"a":"x","b":"yes","c":12,"d":-3,"e":true,"f":null,"g":null,"h":"l\n"})]
+            vec![
+                json!({"a":"x","b":"yes","c":12,"d":-3,"e":true,"f":null,"g":null,"h":"l\n","i":"10m","j":"yes","$k":"on"})
+            ]
         );
         let two = parse("a: 1\n---\nb: 2\n").unwrap();
         assert_eq!(two.len(), 2);
@@ -209,12 +230,17 @@ mod tests {
     #[test]
     fn refuses_ambiguous_text() {
         for text in [
-            "a: yes\n",
+            "- {op: add, path: /a, value: yes}\n",
+            "- {op: add, path: /a, value: On}\n",
             "a: 0755\n",
             "a: 1_000\n",
             "a: 1.5\n",
-            "a: On\n",
+            "a: True\n",
             "a: 2024-01-01\n",
+            "a: 0x1F\n",
+            "a: 1e3\n",
+            "a: -.inf\n",
+            "a: 2024-01-01T10:00:00Z\n",
             "a: !!str x\n",
             "a: &x 1\nb: *x\n",
             "a: 1\na: 2\n",

@@ -82,7 +82,10 @@ pub fn defer(
         .iter()
         .map(|p| parse_patch(p, &facts, &tree))
         .collect::<Result<Vec<_>, _>>()?;
-    if !deferred.iter().any(|d| matches!(d.body, Body::Strategic(_))) {
+    if !deferred
+        .iter()
+        .any(|d| matches!(d.body, Body::Strategic(_)))
+    {
         // Only strategic-merge patches load kustomize's schema: nothing to gain.
         return Err(unsupported("no strategic-merge patch"));
     }
@@ -130,22 +133,34 @@ impl TopFacts {
             return Err(unsupported("buildMetadata other than originAnnotations"));
         }
         let mut rules = Rules::default();
-        rules.label_keys.extend(string_keys(top.get("commonLabels"), "commonLabels")?);
-        for entry in top.get("labels").and_then(Value::as_array).into_iter().flatten() {
+        rules
+            .label_keys
+            .extend(string_keys(top.get("commonLabels"), "commonLabels")?);
+        for entry in top
+            .get("labels")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let entry = entry
                 .as_object()
                 .ok_or_else(|| unsupported("labels entry is not a mapping"))?;
-            if entry
-                .keys()
-                .any(|k| !matches!(k.as_str(), "pairs" | "includeSelectors" | "includeTemplates"))
-            {
+            if entry.keys().any(|k| {
+                !matches!(
+                    k.as_str(),
+                    "pairs" | "includeSelectors" | "includeTemplates"
+                )
+            }) {
                 return Err(unsupported("labels entry with field specs"));
             }
-            rules.label_keys.extend(string_keys(entry.get("pairs"), "labels")?);
+            rules
+                .label_keys
+                .extend(string_keys(entry.get("pairs"), "labels")?);
         }
-        rules
-            .annotation_keys
-            .extend(string_keys(top.get("commonAnnotations"), "commonAnnotations")?);
+        rules.annotation_keys.extend(string_keys(
+            top.get("commonAnnotations"),
+            "commonAnnotations",
+        )?);
         rules.images = top.get("images").is_some_and(|v| !is_empty(v));
         let set = |k: &str| top.get(k).is_some_and(|v| !is_empty(v));
         Ok(TopFacts {
@@ -244,6 +259,10 @@ fn parse_patch(entry: &Value, top: &TopFacts, tree: &TreeFacts) -> Result<Deferr
             Body::Json6902(JsonPatch::parse(ops, &top.rules)?)
         }
         _ => {
+            if target.is_some() && docs.len() > 1 {
+                // kustomize refuses several strategic-merge patches in one targeted entry.
+                return Err(unsupported("several documents in a targeted patch"));
+            }
             for doc in &docs {
                 check_strategic(doc, &top.rules)?;
                 if target.is_none() {
@@ -260,7 +279,7 @@ fn parse_patch(entry: &Value, top: &TopFacts, tree: &TreeFacts) -> Result<Deferr
 fn check_target(t: &Target, top: &TopFacts, tree: &TreeFacts) -> Result<(), DeferError> {
     let kind = t.kind.as_ref().and_then(|p| p.literal());
     let group = t.group.as_ref().map(|p| p.text.as_str());
-    if kind.is_none() && t.group.is_none() {
+    if t.kind.is_none() && t.group.is_none() {
         return Err(unsupported("target without a kind or group"));
     }
     if kind.is_some_and(super::is_special_kind) || group.is_some_and(super::is_builtin_group) {
@@ -275,7 +294,9 @@ fn check_target(t: &Target, top: &TopFacts, tree: &TreeFacts) -> Result<(), Defe
     if let Some(s) = &t.labels
         && !s.keys().all(|k| top.rules.label_key_ok(k))
     {
-        return Err(unsupported("label selector on a key the labels transformer sets"));
+        return Err(unsupported(
+            "label selector on a key the labels transformer sets",
+        ));
     }
     if let Some(s) = &t.annotations
         && !s.keys().all(|k| top.rules.annotation_key_ok(k))
@@ -323,7 +344,11 @@ fn check_strategic(doc: &Value, rules: &Rules) -> Result<(), DeferError> {
             "name" | "namespace" => {}
             "labels" => string_entries(value, |k| rules.label_key_ok(k))?,
             "annotations" => string_entries(value, |k| rules.annotation_key_ok(k))?,
-            other => return Err(DeferError::Unsupported(format!("patch sets metadata.{other}"))),
+            other => {
+                return Err(DeferError::Unsupported(format!(
+                    "patch sets metadata.{other}"
+                )));
+            }
         }
     }
     for (key, value) in map {

@@ -266,7 +266,8 @@ fn is_label_key(key: &str) -> bool {
             && p.len() <= 253
             && p.split('.').all(|l| {
                 !l.is_empty()
-                    && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    && l.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
                     && !l.starts_with('-')
                     && !l.ends_with('-')
             })
@@ -297,13 +298,33 @@ mod tests {
     fn patterns_are_anchored_regexes() {
         let hr = json!({"apiVersion":"helm.toolkit.fluxcd.io/v2","kind":"HelmRelease",
             "metadata":{"name":"app-a","labels":{"tier":"web"}}});
-        assert!(target(json!({"group":"helm.toolkit.fluxcd.io","kind":"HelmRelease"})).matches(&hr).unwrap());
-        assert!(target(json!({"name":"app-.*","namespace":"default"})).matches(&hr).unwrap());
+        assert!(
+            target(json!({"group":"helm.toolkit.fluxcd.io","kind":"HelmRelease"}))
+                .matches(&hr)
+                .unwrap()
+        );
+        assert!(
+            target(json!({"name":"app-.*","namespace":"default"}))
+                .matches(&hr)
+                .unwrap()
+        );
         assert!(!target(json!({"name":"app"})).matches(&hr).unwrap());
         assert!(!target(json!({"kind":"Helm"})).matches(&hr).unwrap());
-        assert!(target(json!({"labelSelector":"tier in (web, db),!x"})).matches(&hr).unwrap());
-        assert!(!target(json!({"labelSelector":"tier!=web"})).matches(&hr).unwrap());
-        assert!(target(json!({"labelSelector":"tier=web,other notin (a)"})).matches(&hr).unwrap());
+        assert!(
+            target(json!({"labelSelector":"tier in (web, db),!x"}))
+                .matches(&hr)
+                .unwrap()
+        );
+        assert!(
+            !target(json!({"labelSelector":"tier!=web"}))
+                .matches(&hr)
+                .unwrap()
+        );
+        assert!(
+            target(json!({"labelSelector":"tier=web,other notin (a)"}))
+                .matches(&hr)
+                .unwrap()
+        );
     }
 
     #[test]
