@@ -392,3 +392,74 @@ fn check_directives(value: &Value, in_list: bool) -> Result<(), DeferError> {
         _ => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kustomize::Generated;
+    use serde_json::json;
+
+    fn planned(content: Value) -> Planned {
+        Planned {
+            file_name: "kustomization.yaml".into(),
+            content,
+            generated: Generated {
+                keep_origin_annotations: false,
+            },
+        }
+    }
+
+    const HR_PATCH: &str = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: _}\nspec: {timeout: 10m}\n";
+
+    fn with(extra: Value, target: Value) -> Result<(Planned, DeferredPatches), DeferError> {
+        let mut top =
+            json!({"resources": ["a.yaml"], "patches": [{"patch": HR_PATCH, "target": target}]});
+        for (k, v) in extra.as_object().unwrap() {
+            top[k] = v.clone();
+        }
+        defer(&planned(top), Path::new("/nonexistent"), &[])
+    }
+
+    #[test]
+    fn defers_custom_resource_patches_and_removes_them() {
+        let (reduced, deferred) = with(
+            json!({"namespace": "apps", "images": [{"name": "x", "newTag": "1"}]}),
+            json!({"group": "helm.toolkit.fluxcd.io", "kind": "HelmRelease"}),
+        )
+        .unwrap();
+        assert!(reduced.content.get("patches").is_none());
+        assert_eq!(reduced.content["namespace"], "apps");
+        assert_eq!(deferred.len(), 1);
+    }
+
+    #[test]
+    fn refuses_what_may_differ() {
+        let hr = json!({"kind": "HelmRelease"});
+        for (extra, target) in [
+            (json!({"replacements": [{"path": "r.yaml"}]}), hr.clone()),
+            (json!({"buildMetadata": ["managedByLabel"]}), hr.clone()),
+            (json!({}), json!({"kind": "Deployment"})),
+            (json!({}), json!({"group": "apps"})),
+            (json!({}), json!({"name": "x"})),
+            (
+                json!({"namespace": "a"}),
+                json!({"kind": "HelmRelease", "namespace": "a"}),
+            ),
+            (
+                json!({"namePrefix": "p-"}),
+                json!({"kind": "HelmRelease", "name": "x"}),
+            ),
+            (
+                json!({"commonLabels": {"a": "b"}}),
+                json!({"kind": "HelmRelease", "labelSelector": "a=b"}),
+            ),
+        ] {
+            assert!(
+                with(extra.clone(), target.clone()).is_err(),
+                "{extra} {target}"
+            );
+        }
+        let path_patch = json!({"patches": [{"path": "p.yaml"}]});
+        assert!(defer(&planned(path_patch), Path::new("/"), &[]).is_err());
+    }
+}
