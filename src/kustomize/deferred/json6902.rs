@@ -142,5 +142,12 @@ mod tests {
         ] {
             assert!(apply(doc.clone(), ops.clone()).is_err(), "{ops}");
         }
+        let labelled = Rules {
+            label_keys: ["team".to_string()].into(),
+            ..Rules::default()
+        };
+        let add_label = json!([{"op": "add", "path": "/metadata/labels/x", "value": "1"}]);
+        assert!(JsonPatch::parse(&add_label, &Rules::default()).is_ok());
+        assert!(JsonPatch::parse(&add_label, &labelled).is_err());
     }
 }

@@ -122,9 +122,14 @@ impl Rules {
         match tokens {
             [] => return Err(refuse()),
             [first, ..] if first == "apiVersion" || first == "kind" => return Err(refuse()),
+            // Only when no transformer writes the map: it may be missing while kustomize patches
+            // (an `add` below it fails there) and present in the output.
             [first, rest @ ..] if first == "metadata" => match rest {
-                [map, key, ..] if map == "labels" && self.label_key_ok(key) => {}
-                [map, key, ..] if map == "annotations" && self.annotation_key_ok(key) => {}
+                [map, _, ..] if map == "labels" && self.label_keys.is_empty() => {}
+                [map, key, ..]
+                    if map == "annotations"
+                        && self.annotation_keys.is_empty()
+                        && self.annotation_key_ok(key) => {}
                 _ => return Err(refuse()),
             },
             _ => {}
