@@ -10,6 +10,10 @@ wall / (subprocess sum / jobs), peak memory):
                 corpus in a git repo, side by side with `diff --full` and one full `build`;
                 diff-1ks does the same with an app's ks.yaml
   gen-1file     the same one-file diff, changed-only and --full, on the generated repo
+  fastpatch     cold `build --no-cache` with and without --no-fast-patch on onedr0p, bjw-s,
+                mirceanton and the generated repo, each against a trivial-process floor: as many
+                trivial `kustomize build` processes as Kustomizations built, on the same --jobs
+                (prints cold / floor and the builds that took the fast path)
 Usage: scripts/bench.py [--runs 5] [--apps 1000] [--corpus ../shared/corpus/onedr0p-home-ops]
 """
 import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
@@ -85,6 +89,8 @@ def main():
             bench_diff(a, work)
         if not any("gen-1file".startswith(s) or s == "gen" for s in skip):
             bench_gen_diff(a, work)
+        if not any("fastpatch".startswith(s) for s in skip):
+            bench_fast_patch(a, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -150,6 +156,49 @@ def bench_gen_diff(a, work):
     print(f"gen-1file: {os.path.relpath(target, repo)} changed (warm cache)")
     cache = os.path.join(work, "c3")  # warm from gen-cold/gen-warm when they ran
     one_file_diff("gen-1file", a, repo, os.path.join(repo, "kubernetes/flux/cluster"), cache)
+
+
+def trivial_floor(work, count, jobs):
+    """Wall time of `count` trivial `kustomize build` processes, `jobs` at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+    d = os.path.join(work, "trivial")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "kustomization.yaml"), "w") as fh:
+        fh.write("resources: [cm.yaml]\n")
+    with open(os.path.join(d, "cm.yaml"), "w") as fh:
+        fh.write("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
+    kustomize = shutil.which("kustomize", path=os.path.join(ROOT, ".tools", "bin") + os.pathsep + os.environ["PATH"])
+    one = lambda _: subprocess.run([kustomize, "build", "--load-restrictor=LoadRestrictionsNone", d],
+                                   capture_output=True, check=True)
+    t = time.monotonic()
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(one, range(count)))
+    return time.monotonic() - t
+
+
+def bench_fast_patch(a, work):
+    """Cold builds with and without the deferred-patch fast path, side by side, against the floor."""
+    corpus = os.path.dirname(os.path.abspath(a.corpus))
+    cases = [(n, os.path.join(corpus, n, e)) for n, e in
+             [("onedr0p-home-ops", "kubernetes/flux/cluster"), ("bjw-s-labs-home-ops", "kubernetes/flux/cluster"),
+              ("mirceanton-home-ops", "apps")]]
+    gen = os.path.join(work, "gen")
+    if not os.path.isdir(gen):
+        subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gen-repo.py"), "--apps", str(a.apps),
+                        "--out", gen], check=True, capture_output=True)
+    cases.append((f"gen-{a.apps}", os.path.join(gen, "kubernetes/flux/cluster")))
+    for name, entry in cases:
+        if not os.path.isdir(entry):
+            continue
+        base = ["build", "--path", entry, "--offline", "--no-cache"]
+        for label, extra in (("fast", []), ("kustomize", ["--no-fast-patch"])):
+            samples = [run(base + extra, os.path.join(work, "c5")) for _ in range(max(1, a.runs // 2))]
+            stats = samples[0][1]
+            jobs, built = stats.get("jobs", 1) or 1, stats.get("rendered", 0)
+            floor = trivial_floor(work, built, jobs)
+            wall = report(f"{name[:9]}-{label[:4]}", samples)
+            print(f"{'':14} cold / floor {wall / floor:5.2f}  (floor {floor:6.3f}s for {built} trivial builds)  "
+                  f"fast path {stats.get('kustomizationsFastPatch')} fell back {stats.get('kustomizationsFastPatchFellBack')}")
 
 
 if __name__ == "__main__":

@@ -45,6 +45,8 @@ pub struct RunOptions {
     pub show_secrets: bool,
     /// Changed-only mode: render what these changes can affect, plus its ancestors.
     pub selection: Option<Arc<Selection>>,
+    /// Defer the top kustomization's patches on custom resources (see [`crate::kustomize::deferred`]).
+    pub fast_patch: bool,
 }
 
 /// Problems that stop a run before anything is built (exit status 2).

@@ -4,10 +4,12 @@
 //! → per object: check identity, decrypt, substitute → expand lists → owner labels → normalize →
 //! commonMetadata. Everything here is a function of its inputs; the engine decides when to call it.
 
+mod fast_patch;
 mod finish;
 mod origin;
 
 use crate::workspace::{display_spec_path, secure_join};
+pub use fast_patch::FastPatch;
 pub use finish::{expand_lists, finish_objects};
 
 use crate::cache::{Key, KeyBuilder, Store, digest_files, kustomize_read_set};
@@ -19,7 +21,6 @@ use crate::object;
 use crate::postbuild::{self, VarLookup, VarsReport};
 use crate::select::{ChangeReach, Decide, Role, Selection};
 use crate::workspace::SourceTree;
-use crate::yaml;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -38,6 +39,9 @@ pub struct BuildContext {
     pub cache: Option<Arc<Store>>,
     /// What identifies the kustomize program in cache keys (path, size, modification time).
     pub kustomize_identity: String,
+    /// Apply the top kustomization's patches on custom resources in fluxsim (`--no-fast-patch`
+    /// turns it off).
+    pub fast_patch: bool,
 }
 
 impl BuildContext {
@@ -63,6 +67,7 @@ impl BuildContext {
             scratch,
             subprocess_slots,
             cache,
+            fast_patch: opts.fast_patch,
         }
     }
 }
@@ -74,6 +79,8 @@ pub struct BuildOutput {
     pub kustomize_time: Duration,
     /// Time spent waiting for a subprocess slot.
     pub queued: Duration,
+    /// Whether the deferred-patch fast path was taken.
+    pub fast_patch: FastPatch,
     pub warnings: Vec<Diagnostic>,
     pub vars: VarsReport,
     /// Values that were SOPS-encrypted (kept for redaction, never printed).
@@ -98,6 +105,9 @@ pub enum BuildError {
     MissingIdentity(String),
     #[error("kustomize output is not valid YAML: {0}")]
     Output(#[from] crate::yaml::YamlError),
+    /// The deferred patches did not apply (the build falls back to kustomize).
+    #[error(transparent)]
+    Deferred(#[from] crate::kustomize::deferred::DeferError),
     #[error(transparent)]
     Decrypt(#[from] decrypt::DecryptError),
     #[error(transparent)]
@@ -177,6 +187,7 @@ pub async fn build_kustomization(
         );
         let decryption = ks.decryption_enabled();
         let id = ks.id.clone();
+        let fast = ctx.fast_patch;
         tokio::task::spawn_blocking(move || {
             let decide = |planned: &kustomize::Planned, read_set: Option<&[PathBuf]>| {
                 select
@@ -193,7 +204,15 @@ pub async fn build_kustomization(
                         })
                     })
             };
-            prepare(&tree, &rel, &spec, decryption, key_ctx, decide, probe)
+            prepare(
+                &tree,
+                &rel,
+                &spec,
+                decryption,
+                key_ctx,
+                decide,
+                (probe, fast),
+            )
         })
         .await
         .map_err(|e| BuildError::Interrupted(e.to_string()))??
@@ -210,9 +229,19 @@ pub async fn build_kustomization(
         return Ok(Built::NeedsVars);
     }
     let generated = prepared.planned.generated;
-    let (stream, times, mut warnings) = match prepared.cached {
-        Some(stream) => (stream, Times::default(), Vec::new()),
+    let mut ran = match prepared.cached.clone() {
+        Some(stream) => Ran {
+            stream,
+            ..Ran::default()
+        },
         None => run_kustomize(ctx, ks, &tree, &rel, &prepared).await?,
+    };
+    let stream = std::mem::take(&mut ran.stream);
+    let (docs, fast_patch, rerun) =
+        fast_patch::documents(ctx, ks, &tree, &rel, &prepared, stream).await?;
+    let mut warnings = match fast_patch {
+        FastPatch::FellBack(_) => rerun.warnings,
+        _ => ran.warnings,
     };
     let post = {
         let ks = ks.clone();
@@ -221,7 +250,7 @@ pub async fn build_kustomization(
         let lookup = lookup.clone();
         let rel = rel.clone();
         tokio::task::spawn_blocking(move || {
-            process_stream(&stream, &ks, &rel, generated, &decrypt_ctx, &lookup, strict)
+            process_stream(docs, &ks, &rel, generated, &decrypt_ctx, &lookup, strict)
         })
         .await
         .map_err(|e| BuildError::Interrupted(e.to_string()))??
@@ -229,8 +258,9 @@ pub async fn build_kustomization(
     warnings.extend(post.warnings);
     let out = BuildOutput {
         objects: post.objects,
-        kustomize_time: times.run,
-        queued: times.queued,
+        kustomize_time: ran.elapsed + rerun.elapsed,
+        queued: ran.queued + rerun.queued,
+        fast_patch,
         warnings,
         vars: post.vars,
         decrypted_values: post.decrypted_values,
@@ -251,6 +281,8 @@ struct Prepared {
     cached_hit: bool,
     role: Role,
     reach: ChangeReach,
+    /// The deferred patches, when kustomize runs `planned` without them.
+    split: Option<fast_patch::Split>,
 }
 
 type KeyContext = (Option<Arc<Store>>, String, Arc<DecryptContext>);
@@ -264,7 +296,7 @@ fn prepare(
     decryption: bool,
     (cache, identity, decrypt_ctx): KeyContext,
     decide: impl Fn(&kustomize::Planned, Option<&[PathBuf]>) -> (Role, ChangeReach),
-    probe: bool,
+    (probe, fast): (bool, bool),
 ) -> Result<Prepared, BuildError> {
     let dir = tree.root.join(rel);
     let planned = kustomize::plan_kustomization(&dir, spec, &tree.root, &|p| tree.includes(p))?;
@@ -281,8 +313,10 @@ fn prepare(
             cached_hit: false,
             role,
             reach,
+            split: None,
         });
     }
+    let (planned, split) = fast_patch::split(fast, planned, &tree.root, read_set.as_deref());
     let key = match (&cache, &read_set) {
         (Some(_), Some(files)) => digest_files(&tree.root, files).ok().map(|digest| {
             let mut k = KeyBuilder::new("kustomize-build")
@@ -311,14 +345,17 @@ fn prepare(
         cached,
         role,
         reach,
+        split,
     })
 }
 
-/// How long a kustomize run waited for a slot, and ran.
-#[derive(Default)]
-struct Times {
+/// One kustomize run: its output, how long it ran and waited for a slot, and decryption warnings.
+#[derive(Debug, Default)]
+struct Ran {
+    stream: String,
+    elapsed: Duration,
     queued: Duration,
-    run: Duration,
+    warnings: Vec<Diagnostic>,
 }
 
 /// Materializes what the build reads in a private folder, decrypts, runs kustomize, caches.
@@ -328,7 +365,7 @@ async fn run_kustomize(
     tree: &Arc<SourceTree>,
     rel: &Path,
     prepared: &Prepared,
-) -> Result<(String, Times, Vec<Diagnostic>), BuildError> {
+) -> Result<Ran, BuildError> {
     let scratch = match &ctx.scratch {
         Some(dir) => tempfile::tempdir_in(dir),
         None => tempfile::tempdir(),
@@ -366,15 +403,15 @@ async fn run_kustomize(
         .map_err(|e| BuildError::Interrupted(e.to_string()))??
     };
     let waiting = std::time::Instant::now();
-    let (stream, times) = {
+    let (stream, elapsed, queued) = {
         let _slot = ctx
             .subprocess_slots
             .acquire()
             .await
             .map_err(|_| BuildError::Interrupted("cancelled".into()))?;
         let queued = waiting.elapsed();
-        let (stream, run) = ctx.kustomize.build(&dir, &work).await?;
-        (stream, Times { queued, run })
+        let (stream, elapsed) = ctx.kustomize.build(&dir, &work).await?;
+        (stream, elapsed, queued)
     };
     drop(scratch);
     // Never keep decrypted plaintext on disk.
@@ -382,7 +419,12 @@ async fn run_kustomize(
         let _ = store.put(KUSTOMIZE_BUCKET, key, stream.as_bytes());
     }
     let warnings = warnings.into_iter().map(Diagnostic::warning).collect();
-    Ok((stream, times, warnings))
+    Ok(Ran {
+        stream,
+        elapsed,
+        queued,
+        warnings,
+    })
 }
 
 struct Processed {
@@ -395,7 +437,7 @@ struct Processed {
 
 /// Everything after `kustomize build`, in kustomize-controller's order.
 fn process_stream(
-    stream: &str,
+    docs: Vec<Value>,
     ks: &Kustomization,
     rel: &std::path::Path,
     generated: generate::Generated,
@@ -403,7 +445,6 @@ fn process_stream(
     lookup: &VarLookup,
     strict: bool,
 ) -> Result<Processed, BuildError> {
-    let docs = yaml::parse_documents(stream)?;
     let mut files = Vec::with_capacity(docs.len());
     let mut objects = Vec::with_capacity(docs.len());
     for mut doc in docs {

@@ -120,6 +120,16 @@ pub struct GlobalArgs {
           default_value = "true", env = "FLUXSIM_STRICT_SUBSTITUTION")]
     pub strict_substitution: bool,
 
+    /// Apply the top kustomization's patches on custom resources in fluxsim instead of in
+    /// kustomize, so kustomize needs no OpenAPI schema (default true; identical output).
+    #[arg(long, global = true, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true",
+          default_value = "true", env = "FLUXSIM_FAST_PATCH")]
+    pub fast_patch: bool,
+
+    /// Same as --fast-patch=false: let kustomize apply every patch (for bisecting).
+    #[arg(long, global = true)]
+    pub no_fast_patch: bool,
+
     /// Write run statistics (wall time, summed subprocess time, jobs, counts) as JSON to FILE;
     /// used by scripts/bench.sh.
     #[arg(long, global = true, value_name = "FILE", env = "FLUXSIM_STATS_FILE")]

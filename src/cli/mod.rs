@@ -156,6 +156,8 @@ fn write_stats(run: &Run, g: &GlobalArgs, opts: &RunOptions) {
     let ks = || run.cluster.kustomizations();
     let cached = ks().filter(|r| r.from_cache).count();
     let queued: f64 = ks().map(|r| r.timing.queued.as_secs_f64()).sum();
+    let fast_patch =
+        |want: fn(Option<bool>) -> bool| ks().filter(|r| want(r.deferred_patches)).count();
     let stats = json!({
         "wallSeconds": run.wall_time.as_secs_f64(),
         "kustomizeSeconds": run.kustomize_time.as_secs_f64(),
@@ -164,6 +166,9 @@ fn write_stats(run: &Run, g: &GlobalArgs, opts: &RunOptions) {
         "kustomizations": c.total,
         "rendered": c.rendered,
         "kustomizationsFromCache": cached,
+        "kustomizationsFastPatch": fast_patch(|f| f == Some(true)),
+        "kustomizationsFastPatchFellBack":
+            fast_patch(|f| f == Some(false)),
         "objects": c.objects,
         "helmReleases": h.total,
         "helmReleasesRendered": h.rendered,
@@ -212,6 +217,7 @@ pub fn run_options(g: &GlobalArgs) -> Result<RunOptions, SetupFailure> {
         kube_version: g.kube_version.clone(),
         api_versions: g.api_versions.clone(),
         selection: None,
+        fast_patch: g.fast_patch && !g.no_fast_patch,
     })
 }
 

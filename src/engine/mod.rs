@@ -419,6 +419,11 @@ impl Reconciler {
         record.timing.run = record.timing.run.saturating_sub(out.queued);
         record.timing.subprocess = out.kustomize_time;
         record.from_cache = out.from_cache;
+        record.deferred_patches = match out.fast_patch {
+            crate::build::FastPatch::NotTried => None,
+            crate::build::FastPatch::Applied => Some(true),
+            crate::build::FastPatch::FellBack(_) => Some(false),
+        };
         record.vars = out.vars.seen;
         record.secrets = out.vars.secret_values;
         record.secrets.extend(out.decrypted_values);

@@ -1,5 +1,6 @@
 //! Building a Flux Kustomization's folder with kustomize, as kustomize-controller does.
 
+pub mod deferred;
 pub mod generate;
 pub mod runner;
 

@@ -93,6 +93,9 @@ pub struct OwnerRecord {
     pub secrets: Vec<String>,
     /// Its render came from the persistent cache.
     pub from_cache: bool,
+    /// Kustomizations: whether fluxsim applied its patches on custom resources after kustomize
+    /// (Some(true)), fell back to kustomize applying them (Some(false)), or neither (None).
+    pub deferred_patches: Option<bool>,
     pub timing: Timing,
 }
 
@@ -118,6 +121,7 @@ impl OwnerRecord {
             chart: None,
             secrets: Vec::new(),
             from_cache: false,
+            deferred_patches: None,
             timing: Timing::default(),
         }
     }
