@@ -16,6 +16,7 @@ pub mod flux;
 pub mod graph;
 pub mod helm;
 pub mod kustomize;
+pub mod net;
 pub mod object;
 pub mod pipeline;
 pub mod plan;

@@ -32,6 +32,8 @@ pub struct RunOptions {
     pub age_key_files: Vec<PathBuf>,
     pub helm: Option<String>,
     pub offline: bool,
+    /// Network policy and timeouts of chart downloads (`--network`).
+    pub network: crate::net::NetOptions,
     /// Do not read or write the persistent build caches.
     pub no_cache: bool,
     pub kube_version: Option<String>,
@@ -114,6 +116,7 @@ pub async fn run(opts: &RunOptions) -> Result<Run, SetupError> {
         offline: opts.offline,
         kube_version: opts.kube_version.clone(),
         api_versions: opts.api_versions.clone(),
+        network: opts.network.clone(),
     };
     let slots = Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1)));
     let ctx = Arc::new(BuildContext {

@@ -8,7 +8,7 @@ mod output;
 mod plan;
 mod show;
 
-use args::{Cli, Command, GlobalArgs};
+use args::{Cli, Command, GlobalArgs, NetworkPolicy};
 use fluxsim::pipeline::{self, Run, RunOptions};
 use fluxsim::{report, sources};
 use serde_json::json;
@@ -154,12 +154,32 @@ pub fn run_options(g: &GlobalArgs) -> Result<RunOptions, String> {
         age_key_files: g.age_key_files.clone(),
         redaction_key: g.redaction_key.clone(),
         helm: g.helm.clone(),
-        offline: g.offline,
+        offline: g.offline || g.network == NetworkPolicy::Offline,
+        network: network_options(g)?,
         no_cache: g.no_cache,
         kube_version: g.kube_version.clone(),
         api_versions: g.api_versions.clone(),
         selection: None,
     })
+}
+
+/// `--network`, `--network-timeout`; `--offline` is `--network offline`.
+fn network_options(g: &GlobalArgs) -> Result<fluxsim::net::NetOptions, String> {
+    let policy = if g.offline {
+        NetworkPolicy::Offline
+    } else {
+        g.network
+    };
+    let timeout = match g.network_timeout {
+        Some(s) if !(s.is_finite() && s > 0.0) => {
+            return Err(format!(
+                "--network-timeout {s}: not a positive number of seconds"
+            ));
+        }
+        Some(s) => Some(std::time::Duration::from_secs_f64(s)),
+        None => None,
+    };
+    Ok(fluxsim::net::NetOptions::new(policy, timeout))
 }
 
 fn default_cache_dir() -> PathBuf {

@@ -35,6 +35,8 @@ pub struct HelmOptions {
     pub kube_version: Option<String>,
     /// `--api-versions` for `.Capabilities.APIVersions`.
     pub api_versions: Vec<String>,
+    /// Network policy, timeouts and redirects of chart downloads.
+    pub network: crate::net::NetOptions,
 }
 
 /// The chart a release was rendered from.
@@ -94,7 +96,11 @@ impl Renderer {
         std::fs::create_dir_all(&opts.cache_dir).map_err(|e| {
             HelmError::Setup(format!("cache folder {}: {e}", opts.cache_dir.display()))
         })?;
-        let fetcher = Fetcher::new(Cache::new(&opts.cache_dir), opts.offline)?;
+        let fetcher = Fetcher::new(
+            Cache::new(&opts.cache_dir),
+            opts.offline,
+            opts.network.clone(),
+        )?;
         let helm_identity = program_identity(&opts.helm);
         Ok(Renderer {
             opts,
