@@ -61,6 +61,14 @@ impl Resolve for GuardedResolver {
 #[error("more than {0} redirects")]
 struct TooManyRedirects(usize);
 
+/// A redirect hop the guard refused, raised inside reqwest's redirect policy.
+#[derive(Debug, thiserror::Error)]
+#[error("redirected to {to}: {refused}")]
+struct RefusedHop {
+    to: String,
+    refused: Refused,
+}
+
 /// A URL whose host is an IP literal never reaches the resolver: check it here.
 fn check_literal(url: &Url, policy: NetworkPolicy) -> Result<(), Refused> {
     let host = url.host_str().unwrap_or_default();
@@ -78,7 +86,10 @@ impl HttpClient {
             }
             match check_literal(attempt.url(), policy) {
                 Ok(()) => attempt.follow(),
-                Err(refused) => attempt.error(refused),
+                Err(refused) => {
+                    let to = attempt.url().to_string();
+                    attempt.error(RefusedHop { to, refused })
+                }
             }
         });
         let client = reqwest::Client::builder()
@@ -190,6 +201,12 @@ impl HttpClient {
         let url = e.url().map_or(url.to_string(), Url::to_string);
         let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
         while let Some(err) = source {
+            if let Some(hop) = err.downcast_ref::<RefusedHop>() {
+                return NetError::Refused {
+                    url: format!("{url} (redirected to {})", hop.to),
+                    refused: hop.refused.clone(),
+                };
+            }
             if let Some(refused) = err.downcast_ref::<Refused>() {
                 return NetError::Refused {
                     url,
