@@ -133,6 +133,7 @@ pub async fn run(opts: &RunOptions) -> Result<Run, SetupError> {
                 .map(Arc::new)
         },
         kustomize_identity,
+        network: opts.network.policy,
     });
     let engine_opts = EngineOptions {
         progress: opts.progress,

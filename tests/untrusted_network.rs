@@ -247,3 +247,60 @@ fn oci_registries_go_through_the_same_guard() {
         "no request reached the registry"
     );
 }
+
+/// `get ks -o json` row of Kustomization `apps`.
+fn apps_ks(repo: &Path, extra: &[&str]) -> (i32, Value) {
+    let cache = tempfile::tempdir().expect("temp dir");
+    let mut cmd = fluxsim_online(cache.path());
+    cmd.args(["get", "ks", "-o", "json", "--path"])
+        .arg(repo.join("cluster"))
+        .args(extra);
+    let out = run(&mut cmd);
+    let rows: Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", out.stdout, out.stderr));
+    let row = rows
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["name"] == "apps"))
+        .cloned()
+        .unwrap_or_else(|| panic!("no Kustomization apps in {rows}"));
+    (out.code, row)
+}
+
+#[test]
+fn remote_kustomize_resources_are_checked_before_kustomize_runs() {
+    let repo = repo_for("http://CHART-SERVER/");
+    let with_remote = |remote: &str| {
+        let text = format!("resources: [configmap.yaml, {remote:?}]\n");
+        std::fs::write(repo.path().join("apps/kustomization.yaml"), text).expect("write");
+    };
+    // Only refusals are run here: nothing may reach kustomize's own fetch.
+    let cases = [
+        (
+            "https://169.254.169.254/latest/x.yaml",
+            "any",
+            "is fetched by kustomize from 169.254.169.254: refusing 169.254.169.254 (link-local or cloud metadata address)",
+        ),
+        (
+            "http://127.0.0.1:9/org/repo//deploy?ref=main",
+            "public-only",
+            "is fetched by kustomize from 127.0.0.1: refusing 127.0.0.1 (loopback address) under --network public-only",
+        ),
+        (
+            "github.com/org/repo//deploy?ref=v1",
+            "offline",
+            "is fetched by kustomize: no network under --network offline",
+        ),
+    ];
+    for (remote, policy, expected) in cases {
+        with_remote(remote);
+        let (code, row) = apps_ks(repo.path(), &["--network", policy]);
+        assert_eq!(code, 1, "{row}");
+        assert_eq!(row["status"], "failed", "{row}");
+        let message = row["message"].as_str().unwrap_or_default();
+        assert!(message.contains(expected), "{policy}: {message}");
+        assert!(
+            message.starts_with(&format!("resources entry {remote:?} in apps")),
+            "{message}"
+        );
+    }
+}

@@ -38,6 +38,8 @@ pub struct BuildContext {
     pub cache: Option<Arc<Store>>,
     /// What identifies the kustomize program in cache keys (path, size, modification time).
     pub kustomize_identity: String,
+    /// Which hosts the remote resources kustomize fetches may name (`--network`).
+    pub network: crate::net::NetworkPolicy,
 }
 
 /// A successful build.
@@ -75,6 +77,9 @@ pub enum BuildError {
     Substitute(String),
     #[error("{0}")]
     Io(String),
+    /// A remote resource kustomize would fetch from a host the network policy refuses.
+    #[error("{0}")]
+    Network(#[from] crate::net::remote::RemoteRefused),
 }
 
 /// Changed-only mode's view of one build: see [`crate::select`].
@@ -176,7 +181,12 @@ pub async fn build_kustomization(
     let generated = prepared.planned.generated;
     let (stream, kustomize_time, mut warnings) = match prepared.cached {
         Some(stream) => (stream, Duration::ZERO, Vec::new()),
-        None => run_kustomize(ctx, ks, &tree, &rel, &prepared).await?,
+        None => {
+            for remote in &prepared.remote {
+                crate::net::remote::check(&remote.at, &remote.entry, ctx.network).await?;
+            }
+            run_kustomize(ctx, ks, &tree, &rel, &prepared).await?
+        }
     };
     let post = {
         let ks = ks.clone();
@@ -209,6 +219,8 @@ struct Prepared {
     planned: kustomize::Planned,
     /// Files kustomize reads (relative to the source root), when they can all be known.
     read_set: Option<Vec<PathBuf>>,
+    /// What kustomize would fetch itself.
+    remote: Vec<crate::cache::RemoteEntry>,
     key: Option<Key>,
     cached: Option<String>,
     cached_hit: bool,
@@ -232,6 +244,7 @@ fn prepare(
     let dir = tree.root.join(rel);
     let planned = kustomize::plan_kustomization(&dir, spec, &tree.root, &|p| tree.includes(p))?;
     let rs = kustomize_read_set(&tree.root, rel, &planned.content);
+    let remote = rs.remote;
     let read_set = rs.complete.then_some(rs.files);
     let (role, reach) = decide(&planned, read_set.as_deref());
     if role == Role::Unchanged || probe {
@@ -239,6 +252,7 @@ fn prepare(
         return Ok(Prepared {
             planned,
             read_set,
+            remote,
             key: None,
             cached: None,
             cached_hit: false,
@@ -269,6 +283,7 @@ fn prepare(
     Ok(Prepared {
         planned,
         read_set,
+        remote,
         key,
         cached_hit: cached.is_some(),
         cached,

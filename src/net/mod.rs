@@ -15,6 +15,7 @@ mod client;
 mod error;
 pub mod guard;
 pub mod oci;
+pub mod remote;
 
 pub use client::HttpClient;
 pub use error::NetError;
