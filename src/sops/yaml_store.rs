@@ -27,6 +27,7 @@ enum Frame {
 
 /// Parses every document of a YAML stream. Empty documents are dropped.
 pub(crate) fn parse(text: &str) -> Result<Vec<Node>, SopsError> {
+    let _permit = crate::yaml::alias_permit(text);
     let mut options = Options::default();
     options.emit_comments = true;
     let parser = Parser::new_from_str_with_options(text, options);

@@ -2,21 +2,29 @@
 //! deep documents may nest. Input size itself is not limited: whatever kustomize accepts must
 //! parse, however big, and what is proportional to the text's length is already bounded by it.
 //!
-//! The alias budget follows Go's yaml (go-yaml v3 `decode.go`, `allowedAliasRatio`: up to
-//! ~400,000 alias-driven decodes always pass, at most ~1.2 million ever do, beyond that
-//! "document contains excessive aliasing"). Go's scanner refuses nesting beyond 10,000 levels
-//! (`max_flow_level`, `max_indents` in `scannerc.go`): the same depth is accepted here.
+//! The alias budget is what Go's yaml always accepts (go-yaml v3 `decode.go`,
+//! `allowedAliasRatio`: 99% of 400,000 decodes may come from aliases; only documents with
+//! hundreds of thousands of nodes of their own get more, up to ~1.2 million, before "document
+//! contains excessive aliasing"). The largest alias use in the corpus repositories adds 61
+//! events. Go's scanner refuses nesting beyond 10,000 levels (`max_flow_level`, `max_indents`
+//! in `scannerc.go`): the same depth is accepted here.
 //!
 //! serde-saphyr enforces these through its `Budget`/`AliasLimits`; the two hand-written event
 //! readers (SOPS files, postBuild substitution) charge an [`AliasMeter`] for every alias they copy.
+//! A bomb that spends the whole budget costs about 150 MiB while it is read, so at most
+//! [`ALIAS_PARSES_AT_ONCE`] texts that can expand aliases are read at once.
 
 use serde_saphyr::options::AliasLimits;
 use serde_saphyr::{Budget, Error};
+use std::sync::{Condvar, Mutex};
 
 /// Deepest nesting accepted, as Go's yaml scanner.
 pub const MAX_DEPTH: usize = 10_000;
-/// Nodes (serde-saphyr: events) that alias expansion may add to one parse.
-pub const MAX_ALIAS_EXPANDED_NODES: usize = 1_000_000;
+/// Nodes that alias expansion may add to one parse.
+pub const MAX_ALIAS_EXPANDED_NODES: usize = 400_000;
+/// The same in serde-saphyr's events, which also count container ends: a one-item sequence is
+/// three events for Go's two nodes.
+const MAX_ALIAS_EXPANDED_EVENTS: usize = MAX_ALIAS_EXPANDED_NODES / 2 * 3;
 /// Scalar bytes that alias expansion may add to one parse.
 pub const MAX_ALIAS_EXPANDED_BYTES: usize = 64 << 20;
 
@@ -71,6 +79,39 @@ impl AliasMeter {
     }
 }
 
+/// Parses that may expand aliases running at once. Each may hold what the alias budget allows
+/// (about 150 MiB for a bomb that uses all of it) and a pull request may hold many bombs, while
+/// real inputs almost never use aliases (kustomize's output has none): those few wait in turn.
+pub const ALIAS_PARSES_AT_ONCE: usize = 2;
+
+static ALIAS_PARSES: (Mutex<usize>, Condvar) = (Mutex::new(0), Condvar::new());
+
+/// A place among the [`ALIAS_PARSES_AT_ONCE`] parses that may expand aliases; freed on drop.
+pub struct AliasPermit(());
+
+impl Drop for AliasPermit {
+    fn drop(&mut self) {
+        let (count, freed) = &ALIAS_PARSES;
+        *count.lock().unwrap_or_else(|p| p.into_inner()) -= 1;
+        freed.notify_one();
+    }
+}
+
+/// Waits for a place when `text` may expand aliases (it has both `&` and `*`); `None` when it
+/// cannot, which is nearly always.
+pub fn alias_permit(text: &str) -> Option<AliasPermit> {
+    if !(text.contains('&') && text.contains('*')) {
+        return None;
+    }
+    let (count, freed) = &ALIAS_PARSES;
+    let mut running = count.lock().unwrap_or_else(|p| p.into_inner());
+    while *running >= ALIAS_PARSES_AT_ONCE {
+        running = freed.wait(running).unwrap_or_else(|p| p.into_inner());
+    }
+    *running += 1;
+    Some(AliasPermit(()))
+}
+
 /// serde-saphyr's budget for a text of `input_len` bytes: counts that grow with the text are
 /// unlimited, what aliases add is capped.
 pub(super) fn budget(input_len: usize) -> Budget {
@@ -90,7 +131,7 @@ pub(super) fn budget(input_len: usize) -> Budget {
     // Anchors copy the events they span (nested anchors once per open anchor).
     b.max_recorded_anchor_events = input_len
         .saturating_mul(2)
-        .saturating_add(MAX_ALIAS_EXPANDED_NODES);
+        .saturating_add(MAX_ALIAS_EXPANDED_EVENTS);
     b.max_recorded_anchor_bytes = input_len.saturating_add(MAX_ALIAS_EXPANDED_BYTES);
     b.max_depth = MAX_DEPTH;
     // One more than the budget, so that the budget reports the breach (with its message).
@@ -100,7 +141,7 @@ pub(super) fn budget(input_len: usize) -> Budget {
 
 pub(super) fn alias_limits() -> AliasLimits {
     let mut limits = AliasLimits::default();
-    limits.max_total_replayed_events = MAX_ALIAS_EXPANDED_NODES;
+    limits.max_total_replayed_events = MAX_ALIAS_EXPANDED_EVENTS;
     limits.max_replay_stack_depth = MAX_DEPTH;
     limits
 }
@@ -134,6 +175,17 @@ pub(super) fn describe(error: &Error) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_texts_with_anchors_and_aliases_take_a_permit() {
+        assert!(alias_permit("a: 1\nb: [x, y]\n").is_none());
+        assert!(alias_permit("url: https://h/?a=1&b=2\n").is_none());
+        let first = alias_permit("a: &x 1\nb: *x\n");
+        let second = alias_permit("a: &x 1\nb: *x\n");
+        assert!(first.is_some() && second.is_some());
+        drop((first, second));
+        assert!(alias_permit("a: &x 1\nb: *x\n").is_some());
+    }
 
     #[test]
     fn meter_stops_at_the_budget() {

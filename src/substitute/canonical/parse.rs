@@ -32,6 +32,7 @@ const CORE: &str = "tag:yaml.org,2002:";
 /// Parses the first YAML document of `text` into a JSON value with Flux's type rules.
 /// Errors carry go-yaml-like text (`yaml: line N: …`, `json: unsupported value: NaN`).
 pub(crate) fn from_yaml(text: &str) -> Result<Value, String> {
+    let _permit = crate::yaml::alias_permit(text);
     let mut options = granit_parser::Options::default();
     options.emit_comments = false;
     // libyaml has no 1024-character limit on simple keys.
