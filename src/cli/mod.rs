@@ -21,9 +21,28 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILURES: u8 = 1;
 pub const EXIT_SETUP: u8 = 2;
 
+/// Stack of every thread that handles objects: YAML may nest 10,000 levels deep (as Go's yaml
+/// allows) and rendering, substituting and writing such an object recurses once per level.
+/// Only what is used is ever committed.
+const STACK_SIZE: usize = 256 << 20;
+
 pub fn main_with(cli: Cli) -> ExitCode {
+    // The main thread's stack is fixed at 8 MiB: run on one of our own.
+    let main = std::thread::Builder::new()
+        .name("fluxsim".into())
+        .stack_size(STACK_SIZE)
+        .spawn(move || run_cli(cli));
+    match main.map(|t| t.join()) {
+        Ok(Ok(code)) => code,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(e) => ExitCode::from(fail_setup(&format!("cannot start a thread: {e}"))),
+    }
+}
+
+fn run_cli(cli: Cli) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_stack_size(STACK_SIZE)
         .build()
     {
         Ok(rt) => rt,
