@@ -25,6 +25,7 @@
 //!    - [`workspace`]: a source artifact's file list and private copies of it.
 //!    - [`changes`]: which files changed between two trees.
 //!    - [`kustomize`]: the generated kustomization and the kustomize program.
+//!    - [`net`]: the one guarded, bounded HTTP client (timeouts, size limits, address policy).
 //!    - [`helm`]: charts, values and `helm template`, as helm-controller renders a release.
 //! 3. Steps of one owner:
 //!    - [`sources`]: which folder stands for which Flux source.
@@ -59,6 +60,7 @@ pub mod cache;
 pub mod changes;
 pub mod helm;
 pub mod kustomize;
+pub mod net;
 pub mod redact;
 pub mod sops;
 pub mod substitute;

@@ -35,6 +35,8 @@ pub struct RunOptions {
     /// `--helm CMD`, already split into words.
     pub helm: Option<Vec<String>>,
     pub offline: bool,
+    /// Network policy and timeouts of chart downloads (`--network`).
+    pub network: crate::net::NetOptions,
     /// Neither read nor write the persistent caches.
     pub no_cache: bool,
     pub kube_version: Option<String>,
@@ -191,6 +193,7 @@ fn renderers(opts: &RunOptions, kustomize: &KustomizeCommand) -> Option<Arc<Rend
         offline: opts.offline,
         kube_version: opts.kube_version.clone(),
         api_versions: opts.api_versions.clone(),
+        network: opts.network.clone(),
     };
     let offline = HelmOptions {
         offline: true,

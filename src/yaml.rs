@@ -6,8 +6,16 @@
 //! empty documents dropped. Writing quotes every YAML 1.1-ambiguous string (`"yes"`, `"0755"`) so
 //! that the output is safe to pipe into kubectl, as Go tooling's output is.
 
+mod limits;
+
+pub use limits::{
+    AliasMeter, AliasPermit, Cost, ExcessiveAliasing, MAX_ALIAS_EXPANDED_BYTES,
+    MAX_ALIAS_EXPANDED_NODES, MAX_DEPTH, alias_permit,
+};
+
+use serde::Deserialize;
 use serde_json::Value;
-use serde_saphyr::{Budget, DuplicateKeyPolicy, Options, SerializerOptions};
+use serde_saphyr::{DuplicateKeyPolicy, Options, SerializerOptions};
 
 /// A YAML syntax error, with the line and column when the parser knows them.
 #[derive(Debug, thiserror::Error)]
@@ -16,26 +24,43 @@ pub struct YamlError {
     pub message: String,
 }
 
-fn read_options() -> Options {
+fn read_options(input_len: usize) -> Options {
     let mut options = Options::default();
     options.strict_booleans = true;
     options.leading_zero_numbers_as_strings = true;
     options.duplicate_keys = DuplicateKeyPolicy::LastWins;
-    let mut budget = Budget::default();
-    budget.max_documents = 1_000_000;
-    budget.max_nodes = 100_000_000;
-    budget.max_total_scalar_bytes = 1 << 31;
-    options.budget = Some(budget);
+    options.budget = Some(limits::budget(input_len));
+    options.alias_limits = limits::alias_limits();
     options
 }
 
+/// A document, read with a stack that grows on demand: nesting may go as deep as
+/// [`MAX_DEPTH`], far beyond what a 2 MiB thread stack holds when each level recurses.
+struct Grown(Value);
+
+impl<'de> Deserialize<'de> for Grown {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        let mut de = serde_stacker::Deserializer::new(de);
+        // A debug build's frames are larger than the adapter's default 64 KiB margin assumes.
+        de.red_zone = 256 * 1024;
+        de.stack_size = 4 << 20;
+        Value::deserialize(de).map(Grown)
+    }
+}
+
 /// Parses a multi-document YAML stream. Empty and `null` documents are dropped, as kustomize does.
+/// Aliases and nesting are bounded (see [`limits`]); size is not.
 pub fn parse_documents(text: &str) -> Result<Vec<Value>, YamlError> {
-    let docs: Vec<Value> =
-        serde_saphyr::from_multiple_with_options(text, read_options()).map_err(|e| YamlError {
-            message: first_lines(&e.to_string()),
+    let _permit = alias_permit(text);
+    let docs: Vec<Grown> = serde_saphyr::from_multiple_with_options(text, read_options(text.len()))
+        .map_err(|e| YamlError {
+            message: limits::describe(&e).unwrap_or_else(|| first_lines(&e.to_string())),
         })?;
-    Ok(docs.into_iter().filter(|d| !d.is_null()).collect())
+    Ok(docs
+        .into_iter()
+        .map(|Grown(d)| d)
+        .filter(|d| !d.is_null())
+        .collect())
 }
 
 /// Parses exactly one YAML document (an empty text gives `null`).
@@ -125,6 +150,98 @@ mod tests {
         assert!(out.contains("e: plain"), "{out}");
         assert!(out.contains("m: |"), "{out}");
         assert_eq!(parse_one(&out).unwrap()["m"], "l1\nl2\n");
+    }
+
+    /// Nine aliases of nine aliases …: 9^9 strings from about 400 bytes ("billion laughs").
+    fn alias_bomb() -> String {
+        let mut text = String::from("a0: &a0 [lol]\n");
+        for i in 1..10 {
+            let refs = vec![format!("*a{}", i - 1); 9].join(", ");
+            text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        text
+    }
+
+    #[test]
+    fn an_alias_bomb_is_an_error() {
+        let err = parse_documents(&alias_bomb()).unwrap_err();
+        assert!(err.message.contains("excessive aliasing"), "{err}");
+        assert!(err.message.starts_with("line "), "{err}");
+    }
+
+    #[test]
+    fn one_anchor_used_many_times_is_valid() {
+        let mut text = String::from("base: &b {image: x, pull: Always}\nuses:\n");
+        for _ in 0..500 {
+            text.push_str("  - *b\n");
+        }
+        let doc = parse_one(&text).unwrap();
+        assert_eq!(doc["uses"].as_array().unwrap().len(), 500);
+        assert_eq!(doc["uses"][499]["image"], "x");
+    }
+
+    #[test]
+    fn what_go_always_accepts_parses() {
+        // 390 aliases of a 1,000-item list: 390,000 nodes from aliases, under Go's 396,000.
+        let items = vec!["x"; 1000].join(", ");
+        let mut text = format!("base: &b [{items}]\nuses:\n");
+        for _ in 0..390 {
+            text.push_str("  - *b\n");
+        }
+        let doc = parse_one(&text).unwrap();
+        assert_eq!(doc["uses"][389].as_array().unwrap().len(), 1000);
+    }
+
+    /// Run on a thread with tokio's 2 MiB stack, where fluxsim parses.
+    fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(f)
+            .unwrap()
+            .join()
+            .unwrap()
+    }
+
+    #[test]
+    fn nesting_as_deep_as_go_accepts_parses() {
+        let n = MAX_DEPTH;
+        let flow = format!("{}1{}", "[".repeat(n - 1), "]".repeat(n - 1));
+        let block: String = (0..n - 1)
+            .map(|i| format!("{}k:\n", " ".repeat(i)))
+            .chain([format!("{}v: 1\n", " ".repeat(n - 1))])
+            .collect();
+        on_small_stack(move || {
+            assert!(parse_one(&flow).is_ok());
+            let doc = parse_one(&block).unwrap();
+            let mut at = &doc;
+            for _ in 0..n - 1 {
+                at = &at["k"];
+            }
+            assert_eq!(at["v"], 1);
+            // Dropping it must not overflow either.
+            drop(doc);
+        });
+        let deeper = format!("{}1{}", "[".repeat(n + 1), "]".repeat(n + 1));
+        let err = parse_one(&deeper).unwrap_err();
+        assert!(err.message.contains("nesting deeper than 10000"), "{err}");
+    }
+
+    #[test]
+    fn big_streams_and_long_scalars_parse() {
+        // Far past serde-saphyr's defaults: 1,000,000 events, 1,024 documents, 64 MiB scalars.
+        let long = "x".repeat(70 << 20);
+        let mut text = format!("a: {long}\n");
+        for i in 0..3000 {
+            text.push_str(&format!(
+                "---\nkind: ConfigMap\nmetadata: {{name: c{i}}}\ndata:\n"
+            ));
+            for k in 0..200 {
+                text.push_str(&format!("  k{k}: v\n"));
+            }
+        }
+        let docs = parse_documents(&text).unwrap();
+        assert_eq!(docs.len(), 3001);
+        assert_eq!(docs[0]["a"].as_str().unwrap().len(), 70 << 20);
     }
 
     #[test]

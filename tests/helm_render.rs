@@ -51,6 +51,7 @@ fn renderer(cache: &Path, offline: bool) -> Renderer {
         offline,
         kube_version: Some("1.31.0".into()),
         api_versions: vec![],
+        network: Default::default(),
     })
     .unwrap()
 }

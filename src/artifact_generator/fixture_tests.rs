@@ -142,33 +142,3 @@ fn fixture_artifacts_are_composed_file_by_file() {
         same
     );
 }
-
-/// Flux's reference example (flux2-kustomize-helm-example) from the shared corpus: run with
-/// `cargo test --lib artifact_generator -- --ignored` where the corpus is present
-/// (`FLUXSIM_CORPUS`, default /work/shared/corpus).
-#[test]
-#[ignore = "needs the shared corpus"]
-fn corpus_example_paths_exist_in_the_composed_artifacts() {
-    let corpus = std::env::var("FLUXSIM_CORPUS").unwrap_or_else(|_| "/work/shared/corpus".into());
-    let root = Path::new(&corpus).join("fluxcd-flux2-kustomize-helm-example");
-    let sources = BTreeMap::from([("flux-system".to_string(), SourceTree::scan(&root).unwrap())]);
-    for cluster in ["production", "staging"] {
-        let dest = tempfile::tempdir().unwrap();
-        let a = compose_cluster(&root.join("clusters").join(cluster), &sources, dest.path());
-        let apps = names(&a["flux-system/apps"].tree);
-        assert!(
-            apps.iter()
-                .any(|f| f == &format!("{cluster}/kustomization.yaml")),
-            "{apps:?}"
-        );
-        assert!(
-            apps.iter().any(|f| f == "base/podinfo/release.yaml"),
-            "{apps:?}"
-        );
-        let infra = names(&a["flux-system/infrastructure"].tree);
-        assert!(
-            infra.iter().any(|f| f == "controllers/cert-manager.yaml"),
-            "{infra:?}"
-        );
-    }
-}

@@ -79,6 +79,7 @@ pub(super) async fn documents(
     let full = Prepared {
         planned: split.full.clone(),
         read_set: prepared.read_set.clone(),
+        remote: prepared.remote.clone(),
         key: None,
         cached: None,
         cached_hit: false,

@@ -42,6 +42,8 @@ pub struct BuildContext {
     /// Apply the top kustomization's patches on custom resources in fluxsim (`--no-fast-patch`
     /// turns it off).
     pub fast_patch: bool,
+    /// Which hosts the remote resources kustomize fetches may name (`--network`).
+    pub network: crate::net::NetworkPolicy,
 }
 
 impl BuildContext {
@@ -68,6 +70,7 @@ impl BuildContext {
             subprocess_slots,
             cache,
             fast_patch: opts.fast_patch,
+            network: opts.network.policy,
         }
     }
 }
@@ -121,6 +124,9 @@ pub enum BuildError {
     /// A task of the build panicked or the run was cancelled.
     #[error("the build was interrupted: {0}")]
     Interrupted(String),
+    /// A remote resource kustomize would fetch from a host the network policy refuses.
+    #[error(transparent)]
+    Network(#[from] crate::net::remote::RemoteRefused),
 }
 
 /// Changed-only mode's view of one build: see [`crate::select`].
@@ -234,7 +240,12 @@ pub async fn build_kustomization(
             stream,
             ..Ran::default()
         },
-        None => run_kustomize(ctx, ks, &tree, &rel, &prepared).await?,
+        None => {
+            for remote in &prepared.remote {
+                crate::net::remote::check(&remote.at, &remote.entry, ctx.network).await?;
+            }
+            run_kustomize(ctx, ks, &tree, &rel, &prepared).await?
+        }
     };
     let stream = std::mem::take(&mut ran.stream);
     let (docs, fast_patch, rerun) =
@@ -276,6 +287,8 @@ struct Prepared {
     planned: kustomize::Planned,
     /// Files kustomize reads (relative to the source root), when they can all be known.
     read_set: Option<Vec<PathBuf>>,
+    /// What kustomize would fetch itself.
+    remote: Vec<crate::cache::RemoteEntry>,
     key: Option<Key>,
     cached: Option<String>,
     cached_hit: bool,
@@ -301,6 +314,7 @@ fn prepare(
     let dir = tree.root.join(rel);
     let planned = kustomize::plan_kustomization(&dir, spec, &tree.root, &|p| tree.includes(p))?;
     let rs = kustomize_read_set(&tree.root, rel, &planned.content);
+    let remote = rs.remote;
     let read_set = rs.complete.then_some(rs.files);
     let (role, reach) = decide(&planned, read_set.as_deref());
     if role == Role::Unchanged || probe {
@@ -308,6 +322,7 @@ fn prepare(
         return Ok(Prepared {
             planned,
             read_set,
+            remote,
             key: None,
             cached: None,
             cached_hit: false,
@@ -340,6 +355,7 @@ fn prepare(
     Ok(Prepared {
         planned,
         read_set,
+        remote,
         key,
         cached_hit: cached.is_some(),
         cached,

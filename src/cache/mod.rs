@@ -13,5 +13,5 @@ mod store;
 
 pub use digest::digest_files;
 pub use key::{Key, KeyBuilder};
-pub use readset::{KUSTOMIZATION_FILE_NAMES, ReadSet, kustomize_read_set};
+pub use readset::{KUSTOMIZATION_FILE_NAMES, ReadSet, RemoteEntry, kustomize_read_set};
 pub use store::{GcReport, Store};

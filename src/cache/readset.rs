@@ -30,6 +30,17 @@ pub struct ReadSet {
     pub complete: bool,
     /// Why the set is incomplete (empty when complete), for `--verbose` output.
     pub reasons: Vec<String>,
+    /// What kustomize would fetch over the network, for the network policy to check.
+    pub remote: Vec<RemoteEntry>,
+}
+
+/// An entry kustomize fetches itself (a remote base, an http(s) file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteEntry {
+    /// The entry as written.
+    pub entry: String,
+    /// Where: `resources entry "…" in apps/kustomization.yaml`.
+    pub at: String,
 }
 
 /// Lists the files that `kustomize build --load-restrictor LoadRestrictionsNone` of `root/dir` reads,
@@ -61,6 +72,7 @@ pub(super) struct Walker<'a> {
     root: &'a Path,
     files: BTreeSet<PathBuf>,
     reasons: Vec<String>,
+    remote: Vec<RemoteEntry>,
     /// Folders on the current recursion path: meeting one again is a cycle, which kustomize rejects.
     stack: Vec<PathBuf>,
     /// Folders fully walked: a base shared by two overlays adds nothing the second time.
@@ -73,6 +85,7 @@ impl<'a> Walker<'a> {
             root,
             files: BTreeSet::new(),
             reasons: Vec::new(),
+            remote: Vec::new(),
             stack: Vec::new(),
             done: HashSet::new(),
         }
@@ -83,6 +96,7 @@ impl<'a> Walker<'a> {
             files: self.files.into_iter().collect(),
             complete: self.reasons.is_empty(),
             reasons: self.reasons,
+            remote: self.remote,
         }
     }
 
@@ -95,6 +109,10 @@ impl<'a> Walker<'a> {
         let at = || format!("{field} entry {entry:?} in {}", shown(base));
         if looks_remote(entry) {
             self.incomplete(format!("{} is remote", at()));
+            self.remote.push(RemoteEntry {
+                entry: entry.to_string(),
+                at: at(),
+            });
             return None;
         }
         let Some(rel) = normalize(base, Path::new(entry)) else {

@@ -199,6 +199,10 @@ fn remote_resources_are_incomplete() {
         );
         assert_incomplete(&set, "is remote");
         assert_eq!(set.files, paths(&["app/cm.yaml"]));
+        // Listed for the network policy, with where it is written.
+        assert_eq!(set.remote.len(), 1);
+        assert_eq!(set.remote[0].entry, remote);
+        assert!(set.remote[0].at.contains("app"), "{}", set.remote[0].at);
     }
 }
 

@@ -1,6 +1,7 @@
 //! Command-line surface (clap derive). Every flag can also come from `FLUXSIM_<FLAG>`.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+pub use fluxsim::net::NetworkPolicy;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
@@ -93,9 +94,25 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "FLUXSIM_NO_CACHE")]
     pub no_cache: bool,
 
-    /// Never use the network; charts only from the cache.
+    /// Never use the network; charts only from the cache. Same as --network offline.
     #[arg(long, global = true, env = "FLUXSIM_OFFLINE")]
     pub offline: bool,
+
+    /// Which addresses chart downloads may reach: any (all but link-local and cloud metadata
+    /// addresses), public-only (also no loopback, private or other non-global ranges: for
+    /// pull requests from forks), offline (none).
+    #[arg(long, global = true, value_enum, value_name = "POLICY", default_value_t = NetworkPolicy::Any,
+          env = "FLUXSIM_NETWORK")]
+    pub network: NetworkPolicy,
+
+    /// Seconds one network request may take, body included (default 30; connecting, 10).
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECONDS",
+        env = "FLUXSIM_NETWORK_TIMEOUT"
+    )]
+    pub network_timeout: Option<f64>,
 
     /// Parallel subprocesses (default: number of cores).
     #[arg(short, long, global = true, value_name = "N", env = "FLUXSIM_JOBS")]

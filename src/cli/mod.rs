@@ -11,7 +11,7 @@ mod plan;
 mod progress;
 mod show;
 
-use args::{Cli, Command, GlobalArgs};
+use args::{Cli, Command, GlobalArgs, NetworkPolicy};
 pub use exit::{EXIT_FAILURES, EXIT_OK, EXIT_SETUP, SetupFailure};
 use fluxsim::pipeline::{self, Run, RunOptions};
 use fluxsim::reporter::{Reporter, Silent};
@@ -22,9 +22,31 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+/// Stack of every thread that handles objects: YAML may nest 10,000 levels deep (as Go's yaml
+/// allows) and rendering, substituting and writing such an object recurses once per level.
+/// Only what is used is ever committed.
+const STACK_SIZE: usize = 256 << 20;
+
 pub fn main_with(cli: Cli) -> ExitCode {
+    // The main thread's stack is fixed at 8 MiB: run on one of our own.
+    let main = std::thread::Builder::new()
+        .name("fluxsim".into())
+        .stack_size(STACK_SIZE)
+        .spawn(move || run_cli(cli));
+    match main.map(|t| t.join()) {
+        Ok(Ok(code)) => code,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(e) => {
+            let failure = SetupFailure::new(format!("cannot start a thread: {e}"));
+            ExitCode::from(output::fail(&failure))
+        }
+    }
+}
+
+fn run_cli(cli: Cli) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_stack_size(STACK_SIZE)
         .build()
     {
         Ok(rt) => rt,
@@ -212,13 +234,33 @@ pub fn run_options(g: &GlobalArgs) -> Result<RunOptions, SetupFailure> {
         redaction_key: g.redaction_key.clone(),
         show_secrets: g.show_secrets,
         helm: command_words("--helm", &g.helm)?,
-        offline: g.offline,
+        offline: g.offline || g.network == NetworkPolicy::Offline,
+        network: network_options(g)?,
         no_cache: g.no_cache,
         kube_version: g.kube_version.clone(),
         api_versions: g.api_versions.clone(),
         selection: None,
         fast_patch: g.fast_patch && !g.no_fast_patch,
     })
+}
+
+/// `--network`, `--network-timeout`; `--offline` is `--network offline`.
+fn network_options(g: &GlobalArgs) -> Result<fluxsim::net::NetOptions, SetupFailure> {
+    let policy = if g.offline {
+        NetworkPolicy::Offline
+    } else {
+        g.network
+    };
+    let timeout = match g.network_timeout {
+        Some(s) if !(s.is_finite() && s > 0.0) => {
+            return Err(SetupFailure::new(format!(
+                "--network-timeout {s}: not a positive number of seconds"
+            )));
+        }
+        Some(s) => Some(std::time::Duration::from_secs_f64(s)),
+        None => None,
+    };
+    Ok(fluxsim::net::NetOptions::new(policy, timeout))
 }
 
 fn default_cache_dir() -> PathBuf {

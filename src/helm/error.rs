@@ -62,6 +62,12 @@ pub enum HelmError {
         url: String,
         reason: String,
     },
+    /// A request refused, timed out, too large, … (the message names the URL).
+    #[error("HelmRelease '{hr}': {source}")]
+    Network {
+        hr: String,
+        source: crate::net::NetError,
+    },
     #[error("HelmRelease '{hr}': chart {chart}: {reason}")]
     Chart {
         hr: String,
@@ -104,6 +110,14 @@ impl HelmError {
             hr: hr.to_string(),
             chart: chart.to_string(),
             reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for a failed request.
+    pub(crate) fn network(hr: &str, source: crate::net::NetError) -> Self {
+        HelmError::Network {
+            hr: hr.to_string(),
+            source,
         }
     }
 

@@ -3,6 +3,8 @@
 use super::cache::{Cache, RefEntry};
 use super::error::HelmError;
 use super::source::{ChartRequest, SourceKind};
+use crate::net::oci::OciClient;
+use crate::net::{HttpClient, NetOptions};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -27,33 +29,42 @@ pub(crate) struct Fetcher {
     pub cache: Cache,
     /// Built on first use: building it loads the system certificates, which costs a tenth of a
     /// warm run that never touches the network.
-    http: std::sync::OnceLock<reqwest::Client>,
+    http: std::sync::OnceLock<HttpClient>,
+    oci: std::sync::OnceLock<OciClient>,
+    network: NetOptions,
     pub offline: bool,
     indexes: Mutex<HashMap<String, Arc<Value>>>,
 }
 
 impl Fetcher {
-    pub(crate) fn new(cache: Cache, offline: bool) -> Result<Self, HelmError> {
+    pub(crate) fn new(cache: Cache, offline: bool, network: NetOptions) -> Result<Self, HelmError> {
         Ok(Fetcher {
             cache,
             http: std::sync::OnceLock::new(),
+            oci: std::sync::OnceLock::new(),
+            network,
             offline,
             indexes: Mutex::new(HashMap::new()),
         })
     }
 
-    pub(crate) fn http(&self) -> Result<&reqwest::Client, HelmError> {
+    /// The guarded HTTP client (see [`crate::net`]).
+    pub(crate) fn http(&self) -> Result<&HttpClient, HelmError> {
         if let Some(c) = self.http.get() {
             return Ok(c);
         }
-        let client = reqwest::Client::builder()
-            .user_agent(concat!("fluxsim/", env!("CARGO_PKG_VERSION")))
-            // An unreachable registry must fail fast, not hang a whole run.
-            .connect_timeout(std::time::Duration::from_secs(10))
-            .timeout(std::time::Duration::from_secs(300))
-            .build()
-            .map_err(|e| HelmError::Setup(format!("HTTP client: {e}")))?;
+        let client =
+            HttpClient::new(self.network.clone()).map_err(|e| HelmError::Setup(e.to_string()))?;
         Ok(self.http.get_or_init(|| client))
+    }
+
+    /// The OCI registry client, over the same HTTP client.
+    pub(crate) fn oci(&self) -> Result<&OciClient, HelmError> {
+        if let Some(c) = self.oci.get() {
+            return Ok(c);
+        }
+        let client = OciClient::new(self.http()?.clone());
+        Ok(self.oci.get_or_init(|| client))
     }
 
     pub(crate) fn lock_indexes(&self) -> MutexGuard<'_, HashMap<String, Arc<Value>>> {

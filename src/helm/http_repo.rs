@@ -6,6 +6,7 @@ use super::error::HelmError;
 use super::fetch::{Fetched, Fetcher};
 use super::semver::select;
 use super::source::ChartRequest;
+use crate::net::limits;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -75,7 +76,9 @@ impl Fetcher {
         if self.offline {
             return Err(self.offline_error(req, &chart_url, version));
         }
-        let data = self.get_bytes(&req.hr, &chart_url).await?;
+        let data = self
+            .get_bytes(&req.hr, &chart_url, "chart archive", limits::CHART_BYTES)
+            .await?;
         let expected = entry
             .get("digest")
             .and_then(Value::as_str)
@@ -115,7 +118,9 @@ impl Fetcher {
                 .read(INDEX, url)
                 .ok_or_else(|| self.offline_error(req, &index_url, &req.version))?
         } else {
-            let data = self.get_bytes(&req.hr, &index_url).await?;
+            let data = self
+                .get_bytes(&req.hr, &index_url, "index.yaml", limits::INDEX_BYTES)
+                .await?;
             self.cache
                 .write(INDEX, url, &data)
                 .map_err(|e| HelmError::io(&req.hr, self.cache.root(), e))?;
@@ -138,22 +143,18 @@ impl Fetcher {
         }
     }
 
-    async fn get_bytes(&self, hr: &str, url: &str) -> Result<Vec<u8>, HelmError> {
-        let response = self
-            .http()?
-            .get(url)
-            .send()
+    /// A body of at most `limit` bytes, through the guarded client.
+    async fn get_bytes(
+        &self,
+        hr: &str,
+        url: &str,
+        what: &str,
+        limit: u64,
+    ) -> Result<Vec<u8>, HelmError> {
+        self.http()?
+            .get(url, what, limit)
             .await
-            .map_err(|e| HelmError::fetch(hr, url, e))?;
-        let status = response.status();
-        if !status.is_success() {
-            return Err(HelmError::fetch(hr, url, format!("HTTP {status}")));
-        }
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| HelmError::fetch(hr, url, e))?;
-        Ok(body.to_vec())
+            .map_err(|e| HelmError::network(hr, e))
     }
 }
 

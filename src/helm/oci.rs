@@ -1,14 +1,14 @@
-//! Charts from OCI registries: HelmRepository `type: oci` and `chartRef` OCIRepository, pulled with
-//! `oci-client` (anonymous, following Bearer challenges), plain HTTP for loopback or `insecure`.
+//! Charts from OCI registries: HelmRepository `type: oci` and `chartRef` OCIRepository, pulled
+//! anonymously with [`crate::net::oci`] (following Bearer challenges), plain HTTP for loopback or
+//! `insecure`.
 
 use super::cache::{RefEntry, TAGS};
 use super::error::HelmError;
 use super::fetch::{Fetched, Fetcher};
 use super::semver::{parse_version, select};
 use super::source::ChartRequest;
-use oci_client::client::{ClientConfig, ClientProtocol};
-use oci_client::secrets::RegistryAuth;
-use oci_client::{Client, Reference};
+use crate::net::limits;
+use crate::net::oci::Repo;
 
 /// Helm's chart layer media types (helm `pkg/registry/constants.go`).
 pub const HELM_CHART_LAYER: &str = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
@@ -41,37 +41,17 @@ impl Location {
         format!("oci://{}/{}", self.registry, self.repository)
     }
 
-    fn reference(&self, tag: &str) -> Reference {
-        if tag.starts_with("sha256:") {
-            Reference::with_digest(
-                self.registry.clone(),
-                self.repository.clone(),
-                tag.to_string(),
-            )
-        } else {
-            Reference::with_tag(
-                self.registry.clone(),
-                self.repository.clone(),
-                tag.to_string(),
-            )
-        }
-    }
-
-    fn client(&self) -> Client {
+    fn repo(&self) -> Repo {
         let host = self
             .registry
             .rsplit_once(':')
             .map_or(self.registry.as_str(), |(h, _)| h);
         let loopback = matches!(host, "127.0.0.1" | "localhost" | "[::1]");
-        let protocol = if loopback || self.insecure {
-            ClientProtocol::HttpsExcept(vec![self.registry.clone()])
-        } else {
-            ClientProtocol::Https
-        };
-        Client::new(ClientConfig {
-            protocol,
-            ..Default::default()
-        })
+        Repo {
+            registry: self.registry.clone(),
+            repository: self.repository.clone(),
+            plain_http: loopback || self.insecure,
+        }
     }
 }
 
@@ -177,22 +157,16 @@ impl Fetcher {
             return serde_json::from_slice(&text)
                 .map_err(|e| HelmError::io(&req.hr, self.cache.root(), std::io::Error::other(e)));
         }
-        let client = location.client();
-        let response = client
-            .list_tags(
-                &location.reference("latest"),
-                &RegistryAuth::Anonymous,
-                None,
-                None,
-            )
+        let tags = self
+            .oci()?
+            .tags(&location.repo())
             .await
-            .map_err(|e| HelmError::fetch(&req.hr, &url, e))?;
-        let data =
-            serde_json::to_vec(&response.tags).map_err(|e| HelmError::fetch(&req.hr, &url, e))?;
+            .map_err(|e| HelmError::network(&req.hr, e))?;
+        let data = serde_json::to_vec(&tags).map_err(|e| HelmError::fetch(&req.hr, &url, e))?;
         self.cache
             .write(TAGS, &url, &data)
             .map_err(|e| HelmError::io(&req.hr, self.cache.root(), e))?;
-        Ok(response.tags)
+        Ok(tags)
     }
 
     /// Pulls the chart layer of `<location>:<tag>` (or `@digest`) into the cache.
@@ -216,12 +190,12 @@ impl Fetcher {
         if self.offline {
             return Err(self.offline_error(req, &url, tag));
         }
-        let reference = location.reference(tag);
-        let client = location.client();
+        let repo = location.repo();
+        let client = self.oci()?;
         let (manifest, manifest_digest) = client
-            .pull_image_manifest(&reference, &RegistryAuth::Anonymous)
+            .manifest(&repo, tag)
             .await
-            .map_err(|e| HelmError::fetch(&req.hr, &format!("{url}:{tag}"), e))?;
+            .map_err(|e| HelmError::network(&req.hr, e))?;
         let layer = match media_type {
             Some(wanted) => manifest.layers.iter().find(|l| l.media_type == wanted),
             None if req.chart_ref => manifest.layers.first(),
@@ -242,11 +216,10 @@ impl Fetcher {
         })?;
         let layer_hex = layer.digest.trim_start_matches("sha256:").to_string();
         if self.cache.chart_path(&layer_hex).is_none() {
-            let mut data: Vec<u8> = Vec::new();
-            client
-                .pull_blob(&reference, layer, &mut data)
+            let data = client
+                .blob(&repo, layer, "chart archive", limits::CHART_BYTES)
                 .await
-                .map_err(|e| HelmError::fetch(&req.hr, &format!("{url}@{}", layer.digest), e))?;
+                .map_err(|e| HelmError::network(&req.hr, e))?;
             let digest = self
                 .cache
                 .store_chart(&data)

@@ -37,6 +37,8 @@ pub struct HelmOptions {
     pub kube_version: Option<String>,
     /// `--api-versions` for `.Capabilities.APIVersions`.
     pub api_versions: Vec<String>,
+    /// Network policy, timeouts and redirects of chart downloads.
+    pub network: crate::net::NetOptions,
 }
 
 /// The chart a release was rendered from.
@@ -96,7 +98,7 @@ impl Renderer {
         let cache = Cache::open(&opts.cache_dir, !opts.no_cache).map_err(|e| {
             HelmError::Setup(format!("cache folder {}: {e}", opts.cache_dir.display()))
         })?;
-        let fetcher = Fetcher::new(cache, opts.offline)?;
+        let fetcher = Fetcher::new(cache, opts.offline, opts.network.clone())?;
         let helm_identity = program_identity(&opts.helm);
         Ok(Renderer {
             opts,

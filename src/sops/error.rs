@@ -23,6 +23,10 @@ pub enum SopsError {
     #[error("malformed SOPS document: {0}")]
     Malformed(String),
 
+    /// The YAML's aliases expand beyond the budget every YAML reader applies (an alias bomb).
+    #[error("malformed SOPS document: {0}")]
+    ExcessiveAliasing(#[from] crate::yaml::ExcessiveAliasing),
+
     /// Strict mode: the recomputed MAC differs from the stored one (or cannot be read).
     #[error("MAC mismatch: {0}")]
     MacMismatch(String),

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 
 use serde_saphyr::granit_parser::{Event, Options, Parser, ScalarStyle};
 
+use crate::yaml::{AliasMeter, Cost};
+
 use super::error::{SopsError, malformed};
 use super::tree::{Comment, Entry, Node, Scalar};
 use super::walk::aad;
@@ -25,6 +27,7 @@ enum Frame {
 
 /// Parses every document of a YAML stream. Empty documents are dropped.
 pub(crate) fn parse(text: &str) -> Result<Vec<Node>, SopsError> {
+    let _permit = crate::yaml::alias_permit(text);
     let mut options = Options::default();
     options.emit_comments = true;
     let parser = Parser::new_from_str_with_options(text, options);
@@ -40,7 +43,9 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Node>, SopsError> {
 struct Builder {
     docs: Vec<Node>,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    /// Anchored nodes with their size: every alias copies one, charged to `aliases` first.
+    anchors: HashMap<usize, (Node, Cost)>,
+    aliases: AliasMeter,
     /// Comments seen outside any collection (before the root mapping starts).
     loose_comments: Vec<Comment>,
     /// Comments between a key and its value: they open the value's collection (go-yaml attaches
@@ -69,16 +74,17 @@ impl Builder {
                     _ => Node::Scalar(scalar),
                 };
                 if anchor != 0 {
-                    self.anchors.insert(anchor, node.clone());
+                    self.anchor(anchor, &node);
                 }
                 self.push(node)?;
             }
             Event::Alias(id) => {
-                let node = self
+                let (node, cost) = self
                     .anchors
                     .get(&id)
-                    .cloned()
                     .ok_or_else(|| malformed("YAML alias to an unknown anchor"))?;
+                self.aliases.charge(*cost)?;
+                let node = node.clone();
                 self.push(node)?;
             }
             Event::MappingStart(_, anchor, _) => {
@@ -105,7 +111,7 @@ impl Builder {
                     None => return Err(malformed("unbalanced YAML collection end")),
                 };
                 if anchor != 0 {
-                    self.anchors.insert(anchor, node.clone());
+                    self.anchor(anchor, &node);
                 }
                 self.push(node)?;
             }
@@ -123,6 +129,10 @@ impl Builder {
             _ => {}
         }
         Ok(())
+    }
+
+    fn anchor(&mut self, id: usize, node: &Node) {
+        self.anchors.insert(id, (node.clone(), cost(node)));
     }
 
     /// Adds a finished node to the innermost open collection, or ends a document.
@@ -185,6 +195,40 @@ impl Builder {
     }
 }
 
+/// The size of a node, counted without recursion (nesting may be deep).
+fn cost(node: &Node) -> Cost {
+    let mut total = Cost::default();
+    let mut todo = vec![node];
+    while let Some(node) = todo.pop() {
+        total = total.plus(match node {
+            Node::Scalar(Scalar::Str(s)) => Cost::scalar(s),
+            Node::Scalar(Scalar::Bytes(b)) => Cost {
+                nodes: 1,
+                bytes: b.len(),
+            },
+            Node::Comment(c) => Cost::scalar(&c.text),
+            Node::Scalar(_) => Cost::scalar(""),
+            Node::Seq(items) => {
+                todo.extend(items);
+                Cost::scalar("")
+            }
+            Node::Map(entries) => {
+                for entry in entries {
+                    match entry {
+                        Entry::Pair(key, value) => {
+                            total = total.plus(Cost::scalar(key));
+                            todo.push(value);
+                        }
+                        Entry::Comment(c) => total = total.plus(Cost::scalar(&c.text)),
+                    }
+                }
+                Cost::scalar("")
+            }
+        });
+    }
+    total
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,6 +251,31 @@ mod tests {
         };
         assert!(matches!(&items[1], Node::Comment(c) if c.text == " in list"));
         assert_eq!(docs[0].get("d"), Some(&items[2]));
+    }
+
+    /// Nine aliases of nine aliases …: 9^9 strings from 400 bytes.
+    pub(crate) fn alias_bomb() -> String {
+        let mut text = String::from("a0: &a0 [lol]\n");
+        for i in 1..10 {
+            let refs = vec![format!("*a{}", i - 1); 9].join(", ");
+            text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        text
+    }
+
+    #[test]
+    fn an_alias_bomb_is_an_error() {
+        let err = parse(&alias_bomb()).unwrap_err();
+        assert!(matches!(err, SopsError::ExcessiveAliasing(_)), "{err}");
+        assert!(err.to_string().contains("excessive aliasing"), "{err}");
+    }
+
+    #[test]
+    fn modest_aliases_pass() {
+        // Each level is used nine times but the last one only once: 9^5 nodes, well in budget.
+        let text = alias_bomb().replace("a9: &a9", "#").replace("a8: &a8", "#");
+        let text = text.replace("a7: &a7", "#").replace("a6: &a6", "#");
+        assert!(parse(&text).is_ok());
     }
 
     #[test]

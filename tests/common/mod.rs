@@ -26,6 +26,14 @@ pub fn tool_path() -> std::ffi::OsString {
 
 /// The fluxsim binary with a private cache folder, no progress bar and no colours.
 pub fn fluxsim(cache: &Path) -> Command {
+    let mut cmd = fluxsim_online(cache);
+    // Tests never reach the internet: charts come from testdata or 127.0.0.1 servers.
+    cmd.arg("--offline");
+    cmd
+}
+
+/// [`fluxsim`] without `--offline`, for tests whose charts come from their own 127.0.0.1 servers.
+pub fn fluxsim_online(cache: &Path) -> Command {
     let mut cmd = Command::cargo_bin("fluxsim").expect("the fluxsim binary is built");
     for (k, _) in std::env::vars() {
         if k.starts_with("FLUXSIM_") {
@@ -40,9 +48,7 @@ pub fn fluxsim(cache: &Path) -> Command {
         .env("XDG_CONFIG_HOME", cache.join("xdg-config"))
         .arg("--cache-dir")
         .arg(cache)
-        .arg("--no-progress")
-        // Tests never reach the internet: charts come from testdata or 127.0.0.1 servers.
-        .arg("--offline");
+        .arg("--no-progress");
     cmd
 }
 

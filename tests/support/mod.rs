@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod chart_repo;
+pub mod hostile;
 pub mod oci_registry;
 
 use std::path::{Path, PathBuf};

@@ -8,6 +8,7 @@
 //! integral values are returned as integers.
 
 use super::resolve::{Resolved, resolve};
+use crate::yaml::{AliasMeter, Cost, MAX_DEPTH};
 use base64::Engine as _;
 use granit_parser::{Event, Parser, ScalarStyle, Tag};
 use serde_json::{Map, Number, Value};
@@ -28,22 +29,21 @@ enum GoValue {
 
 const CORE: &str = "tag:yaml.org,2002:";
 
-/// Nesting deeper than this is an error rather than a risk of stack overflow.
-const MAX_DEPTH: usize = 256;
-
 /// Parses the first YAML document of `text` into a JSON value with Flux's type rules.
 /// Errors carry go-yaml-like text (`yaml: line N: …`, `json: unsupported value: NaN`).
 pub(crate) fn from_yaml(text: &str) -> Result<Value, String> {
+    let _permit = crate::yaml::alias_permit(text);
     let mut options = granit_parser::Options::default();
     options.emit_comments = false;
     // libyaml has no 1024-character limit on simple keys.
     options.simple_key_max_lookahead = usize::MAX / 2;
-    // Match the reader's own depth cap instead of granit's default of 255.
-    options.block_nesting_limit = MAX_DEPTH;
-    options.flow_nesting_limit = MAX_DEPTH;
+    // Go's yaml accepts 10,000 levels; granit's default is 255.
+    options.block_nesting_limit = MAX_DEPTH + 1;
+    options.flow_nesting_limit = MAX_DEPTH + 1;
     let mut reader = Reader {
         parser: Parser::new_from_str_with_options(text, options),
         anchors: HashMap::new(),
+        aliases: AliasMeter::default(),
     };
     let doc = reader.document()?;
     to_json(&doc)
@@ -51,7 +51,10 @@ pub(crate) fn from_yaml(text: &str) -> Result<Value, String> {
 
 struct Reader<'a> {
     parser: Parser<'a, granit_parser::StrInput<'a>>,
-    anchors: HashMap<usize, GoValue>,
+    /// Anchored values with their size: every alias copies one, charged to `aliases` first
+    /// (go-yaml v2 stops "excessive aliasing" too).
+    anchors: HashMap<usize, (GoValue, Cost)>,
+    aliases: AliasMeter,
 }
 
 impl<'a> Reader<'a> {
@@ -85,17 +88,25 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// One node; recursion grows the stack on demand, nesting may be [`MAX_DEPTH`] deep.
     fn node(&mut self, ev: Event<'a>, depth: usize) -> Result<GoValue, String> {
         if depth > MAX_DEPTH {
             return Err("yaml: exceeded max depth".into());
         }
+        stacker::maybe_grow(256 * 1024, 4 << 20, || self.node_here(ev, depth))
+    }
+
+    fn node_here(&mut self, ev: Event<'a>, depth: usize) -> Result<GoValue, String> {
         let (value, anchor) = match ev {
             Event::Alias(id) => {
-                return self
+                let (value, cost) = self
                     .anchors
                     .get(&id)
-                    .cloned()
-                    .ok_or_else(|| "yaml: unknown anchor referenced".to_string());
+                    .ok_or_else(|| "yaml: unknown anchor referenced".to_string())?;
+                self.aliases
+                    .charge(*cost)
+                    .map_err(|e| format!("yaml: {e}"))?;
+                return Ok(value.clone());
             }
             Event::Scalar(text, style, anchor, tag) => {
                 (scalar(&text, style, tag.as_deref())?, anchor)
@@ -132,10 +143,31 @@ impl<'a> Reader<'a> {
             _ => return Err("yaml: unexpected event".into()),
         };
         if anchor != 0 {
-            self.anchors.insert(anchor, value.clone());
+            self.anchors.insert(anchor, (value.clone(), cost(&value)));
         }
         Ok(value)
     }
+}
+
+/// The size of a value, counted without recursion.
+fn cost(value: &GoValue) -> Cost {
+    let mut total = Cost::default();
+    let mut todo = vec![value];
+    while let Some(value) = todo.pop() {
+        total = total.plus(match value {
+            GoValue::Str(s) => Cost::scalar(s),
+            GoValue::Seq(items) => {
+                todo.extend(items);
+                Cost::scalar("")
+            }
+            GoValue::Map(entries) => {
+                todo.extend(entries.iter().flat_map(|(k, v)| [k, v]));
+                Cost::scalar("")
+            }
+            _ => Cost::scalar(""),
+        });
+    }
+    total
 }
 
 fn is_data(ev: &Event<'_>) -> bool {
@@ -270,6 +302,10 @@ fn go_float_name(f: f64) -> String {
 
 /// `convertToJSONableObject` + `json.Marshal` + `json.Unmarshal` into `interface{}`.
 fn to_json(v: &GoValue) -> Result<Value, String> {
+    stacker::maybe_grow(256 * 1024, 4 << 20, || to_json_here(v))
+}
+
+fn to_json_here(v: &GoValue) -> Result<Value, String> {
     Ok(match v {
         GoValue::Null => Value::Null,
         GoValue::Bool(b) => Value::Bool(*b),

@@ -303,8 +303,17 @@ fn random_strings_round_trip() {
 
 #[test]
 fn deep_nesting_is_an_error_not_a_crash() {
-    let ok = format!("a: {}{}", "[".repeat(200), "]".repeat(200));
-    assert!(from_yaml(&ok).is_ok());
+    // Go's yaml accepts 10,000 levels: so does this reader, on a small stack.
+    let ok = format!("a: {}{}", "[".repeat(9_999), "]".repeat(9_999));
+    let parsed = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || from_yaml(&ok).is_ok())
+        .unwrap()
+        .join()
+        .unwrap();
+    assert!(parsed);
+    let too_deep = format!("a: {}{}", "[".repeat(10_001), "]".repeat(10_001));
+    assert!(from_yaml(&too_deep).is_err());
     let mut deep = json!("${x}");
     for _ in 0..120 {
         deep = json!({ "a": [deep] });
@@ -312,9 +321,20 @@ fn deep_nesting_is_an_error_not_a_crash() {
     assert_eq!(from_yaml(&to_yaml(&deep)).unwrap(), deep);
     assert!(from_yaml(&format!("a: {}", "[".repeat(5000))).is_err());
     let mut text = String::new();
-    for i in 0..3000 {
+    for i in 0..10_001 {
         text.push_str(&" ".repeat(i));
         text.push_str("a:\n");
     }
     assert!(from_yaml(&text).is_err());
+}
+
+#[test]
+fn an_alias_bomb_is_an_error() {
+    let mut text = String::from("a0: &a0 [lol]\n");
+    for i in 1..10 {
+        let refs = vec![format!("*a{}", i - 1); 9].join(", ");
+        text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+    }
+    let err = from_yaml(&text).unwrap_err();
+    assert!(err.contains("excessive aliasing"), "{err}");
 }
