@@ -46,7 +46,9 @@ impl Fetcher {
         if let Some(c) = self.http.get() {
             return Ok(c);
         }
+        super::tls::install_crypto_provider();
         let client = reqwest::Client::builder()
+            .tls_certs_merge(super::tls::reqwest_extra_roots())
             .user_agent(concat!("fluxsim/", env!("CARGO_PKG_VERSION")))
             // An unreachable registry must fail fast, not hang a whole run.
             .connect_timeout(std::time::Duration::from_secs(10))

@@ -23,6 +23,7 @@ mod semver;
 mod source;
 mod strvals;
 mod template;
+mod tls;
 mod values;
 mod view;
 

@@ -68,8 +68,10 @@ impl Location {
         } else {
             ClientProtocol::Https
         };
+        super::tls::install_crypto_provider();
         Client::new(ClientConfig {
             protocol,
+            extra_root_certificates: super::tls::oci_extra_roots(),
             ..Default::default()
         })
     }
