@@ -6,7 +6,9 @@ mod changed;
 mod diff;
 mod output;
 mod plan;
+mod shell;
 mod show;
+pub mod version;
 
 use args::{Cli, Command, GlobalArgs};
 use fluxsim::pipeline::{self, Run, RunOptions};
@@ -22,6 +24,9 @@ pub const EXIT_FAILURES: u8 = 1;
 pub const EXIT_SETUP: u8 = 2;
 
 pub fn main_with(cli: Cli) -> ExitCode {
+    if let Some(code) = shell::run(&cli.command) {
+        return ExitCode::from(code);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -69,7 +74,10 @@ async fn dispatch(cli: Cli) -> u8 {
                 Command::Build(a) => show::build(&run, a, &cli.global),
                 Command::Plan(a) => plan::plan(&run, a),
                 Command::Validate(a) => plan::validate(&run, a),
-                Command::Cache { .. } | Command::Diff(_) => EXIT_SETUP,
+                Command::Cache { .. }
+                | Command::Diff(_)
+                | Command::Completions(_)
+                | Command::Man => EXIT_SETUP,
             };
             finish(
                 &run,
