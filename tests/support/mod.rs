@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod chart_repo;
+pub mod github_api;
 pub mod oci_registry;
 
 use std::path::{Path, PathBuf};
