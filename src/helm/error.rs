@@ -107,6 +107,22 @@ impl HelmError {
         }
     }
 
+    /// A network failure with the whole cause chain: reqwest's own message ("error sending
+    /// request for url …") leaves out why (a refused connection, an unknown certificate issuer).
+    pub(crate) fn fetch_failed(hr: &str, url: &str, error: &dyn std::error::Error) -> Self {
+        let mut reason = error.to_string();
+        let mut source = error.source();
+        while let Some(cause) = source {
+            let text = cause.to_string();
+            if !reason.contains(&text) {
+                reason.push_str(": ");
+                reason.push_str(&text);
+            }
+            source = cause.source();
+        }
+        Self::fetch(hr, url, reason)
+    }
+
     /// Shorthand for a network failure.
     pub(crate) fn fetch(hr: &str, url: &str, reason: impl std::fmt::Display) -> Self {
         HelmError::Fetch {
@@ -114,5 +130,27 @@ impl HelmError {
             url: url.to_string(),
             reason: reason.to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("error sending request")]
+    struct Outer(#[source] Inner);
+    #[derive(Debug, thiserror::Error)]
+    #[error("invalid peer certificate: UnknownIssuer")]
+    struct Inner;
+
+    #[test]
+    fn a_fetch_failure_names_every_cause() {
+        let e = HelmError::fetch_failed("apps/web", "https://x/index.yaml", &Outer(Inner));
+        assert_eq!(
+            e.to_string(),
+            "HelmRelease 'apps/web': fetching https://x/index.yaml: error sending request: \
+             invalid peer certificate: UnknownIssuer"
+        );
     }
 }

@@ -141,7 +141,7 @@ impl Fetcher {
             .get(url)
             .send()
             .await
-            .map_err(|e| HelmError::fetch(hr, url, e))?;
+            .map_err(|e| HelmError::fetch_failed(hr, url, &e))?;
         let status = response.status();
         if !status.is_success() {
             return Err(HelmError::fetch(hr, url, format!("HTTP {status}")));
@@ -149,7 +149,7 @@ impl Fetcher {
         let body = response
             .bytes()
             .await
-            .map_err(|e| HelmError::fetch(hr, url, e))?;
+            .map_err(|e| HelmError::fetch_failed(hr, url, &e))?;
         Ok(body.to_vec())
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod chart_repo;
 pub mod github_api;
+pub mod https_repo;
 pub mod oci_registry;
 
 use std::path::{Path, PathBuf};
