@@ -192,6 +192,10 @@ fluxsim diff --exit-code --path-orig ../main-checkout/kubernetes/flux/cluster"
         #[command(subcommand)]
         what: CacheWhat,
     },
+    /// Print a shell completion script, e.g. `fluxsim completions bash > ~/.local/share/bash-completion/completions/fluxsim`.
+    Completions(super::shell::CompletionsArgs),
+    /// Print the manual page (roff), e.g. `fluxsim man > fluxsim.1` or `fluxsim man | man -l -`.
+    Man,
 }
 
 #[derive(Subcommand, Debug)]

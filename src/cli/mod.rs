@@ -9,7 +9,9 @@ mod exit;
 mod output;
 mod plan;
 mod progress;
+mod shell;
 mod show;
+pub mod version;
 
 use args::{Cli, Command, GlobalArgs, NetworkPolicy};
 pub use exit::{EXIT_FAILURES, EXIT_OK, EXIT_SETUP, SetupFailure};
@@ -28,6 +30,9 @@ use std::sync::Arc;
 const STACK_SIZE: usize = 256 << 20;
 
 pub fn main_with(cli: Cli) -> ExitCode {
+    if let Some(code) = shell::run(&cli.command) {
+        return ExitCode::from(code);
+    }
     // The main thread's stack is fixed at 8 MiB: run on one of our own.
     let main = std::thread::Builder::new()
         .name("fluxsim".into())
@@ -131,7 +136,9 @@ async fn run_cluster(
         Command::Build(a) => show::build(&run, a, g, several.then_some(name.as_str())),
         Command::Plan(a) => plan::plan(&run, a),
         Command::Validate(a) => plan::validate(&run, a),
-        Command::Cache { .. } | Command::Diff(_) => EXIT_SETUP,
+        Command::Cache { .. } | Command::Diff(_) | Command::Completions(_) | Command::Man => {
+            EXIT_SETUP
+        }
     };
     finish(
         &run,

@@ -92,7 +92,9 @@ impl HttpClient {
                 }
             }
         });
+        super::tls::install_crypto_provider();
         let client = reqwest::Client::builder()
+            .tls_certs_merge(super::tls::reqwest_extra_roots())
             .user_agent(concat!("fluxsim/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(opts.connect_timeout)
             .redirect(redirects)
@@ -253,6 +255,22 @@ fn chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("error sending request")]
+    struct Outer(#[source] Inner);
+    #[derive(Debug, thiserror::Error)]
+    #[error("invalid peer certificate: UnknownIssuer")]
+    struct Inner;
+
+    /// reqwest's own message leaves out why (a refused connection, an unknown issuer).
+    #[test]
+    fn a_transport_failure_names_every_cause() {
+        assert_eq!(
+            chain(&Outer(Inner)),
+            "error sending request: invalid peer certificate: UnknownIssuer"
+        );
+    }
 
     #[tokio::test]
     async fn literal_addresses_are_checked_before_connecting() {

@@ -3,7 +3,9 @@
 #![allow(dead_code)]
 
 pub mod chart_repo;
+pub mod github_api;
 pub mod hostile;
+pub mod https_repo;
 pub mod oci_registry;
 
 use std::path::{Path, PathBuf};
