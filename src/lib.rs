@@ -24,6 +24,7 @@ pub mod postbuild;
 pub mod redact;
 pub mod releases;
 pub mod report;
+pub mod schema;
 pub mod select;
 pub mod snapshot;
 pub mod sops;
