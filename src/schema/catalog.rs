@@ -247,3 +247,7 @@ fn compile_external(schema: &Value) -> Result<Validator, String> {
 #[cfg(test)]
 #[path = "catalog_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "locations_tests.rs"]
+mod locations_tests;

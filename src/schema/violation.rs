@@ -195,9 +195,11 @@ fn allowed(options: &Value) -> String {
     let Some(list) = options.as_array() else {
         return quoted(options);
     };
-    let mut names: Vec<String> = list.iter().take(SHOWN).map(quoted).collect();
-    if list.len() > SHOWN {
-        names.push(format!("… ({} more)", list.len() - SHOWN));
+    // Learned CRDs' enums also take null (see crd.rs); it is no choice worth listing.
+    let choices: Vec<&Value> = list.iter().filter(|option| !option.is_null()).collect();
+    let mut names: Vec<String> = choices.iter().take(SHOWN).map(|o| quoted(o)).collect();
+    if choices.len() > SHOWN {
+        names.push(format!("… ({} more)", choices.len() - SHOWN));
     }
     format!("[{}]", names.join(", "))
 }
@@ -240,7 +242,7 @@ mod tests {
     fn enum_quotes_only_short_scalars() {
         let found = check(json!({"enum": ["A", "B"]}), json!({"secret": "x"}));
         assert_eq!(found[0].message, "an object is not one of [\"A\", \"B\"]");
-        let found = check(json!({"enum": ["A", "B"]}), json!("C"));
+        let found = check(json!({"enum": ["A", "B", null]}), json!("C"));
         assert_eq!(found[0].kind, ViolationKind::BadEnum);
         assert_eq!(found[0].message, "\"C\" is not one of [\"A\", \"B\"]");
     }
