@@ -54,7 +54,8 @@ fn deployment() -> Value {
 fn builtin_valid_object_with_int_or_string_quantities_and_nulls() {
     assert_valid(catalog().check(&deployment()));
     let service = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
-        "spec": {"ports": [{"port": 80, "targetPort": 8080}, {"port": 81, "targetPort": "http"}]}});
+        "spec": {"ports": [{"port": 80, "targetPort": 8080}, {"port": 81, "targetPort": "http"},
+                           {"port": 82, "targetPort": null}]}});
     assert_valid(catalog().check(&service));
 }
 
