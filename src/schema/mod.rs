@@ -9,6 +9,23 @@
 //!
 //! This module does no HTTP, prints nothing and knows nothing of Flux: it checks
 //! `serde_json::Value`s.
+//!
+//! ```
+//! use fluxsim::schema::{Catalog, Checked};
+//! use serde_json::json;
+//!
+//! let rendered = vec![json!({"apiVersion": "v1", "kind": "ConfigMap",
+//!                            "metadata": {"name": "c"}, "data": {"replicas": 3}})];
+//! let mut catalog = Catalog::builtin(None)?;
+//! // CRDs first, so that their custom resources are checked rather than skipped.
+//! for object in rendered.iter().filter(|o| o["kind"] == "CustomResourceDefinition") {
+//!     catalog.learn_crd(object)?;
+//! }
+//! let Checked::Invalid(found) = catalog.check(&rendered[0]) else { panic!() };
+//! assert_eq!(found[0].path, "/data/replicas");
+//! assert_eq!(found[0].message, "expected string, got integer");
+//! # Ok::<(), fluxsim::schema::SchemaError>(())
+//! ```
 
 mod builtin;
 mod catalog;
