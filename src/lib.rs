@@ -27,6 +27,7 @@
 //!    - [`kustomize`]: the generated kustomization and the kustomize program.
 //!    - [`net`]: the one guarded, bounded HTTP client (timeouts, size limits, address policy).
 //!    - [`helm`]: charts, values and `helm template`, as helm-controller renders a release.
+//!    - [`schema`]: rendered objects checked against Kubernetes and CRD OpenAPI schemas.
 //! 3. Steps of one owner:
 //!    - [`sources`]: which folder stands for which Flux source.
 //!    - [`artifact_generator`]: composes the ExternalArtifacts of a source-watcher
@@ -62,6 +63,7 @@ pub mod helm;
 pub mod kustomize;
 pub mod net;
 pub mod redact;
+pub mod schema;
 pub mod sops;
 pub mod substitute;
 pub mod taint;
