@@ -89,6 +89,39 @@ pub enum HelmError {
 }
 
 impl HelmError {
+    /// `namespace/name` of the HelmRelease the error concerns (None for renderer setup).
+    pub fn release(&self) -> Option<&str> {
+        use HelmError::*;
+        match self {
+            InvalidChartRef { hr, .. }
+            | SourceNotFound { hr, .. }
+            | SourceNotMapped { hr, .. }
+            | Offline { hr, .. }
+            | NoMatchingVersion { hr, .. }
+            | BadConstraint { hr, .. }
+            | ValuesReference { hr, .. }
+            | Values { hr, .. }
+            | Fetch { hr, .. }
+            | Chart { hr, .. }
+            | Template { hr, .. }
+            | PostRender { hr, .. }
+            | Process { hr, .. }
+            | Io { hr, .. } => Some(hr),
+            Setup(_) => None,
+        }
+    }
+
+    /// The message without its leading `HelmRelease 'ns/name': `, for reports that print the
+    /// owner beside it.
+    pub fn detail(&self) -> String {
+        let text = self.to_string();
+        let prefix = self.release().map(|hr| format!("HelmRelease '{hr}': "));
+        match prefix.as_deref().and_then(|p| text.strip_prefix(p)) {
+            Some(rest) => rest.to_string(),
+            None => text,
+        }
+    }
+
     /// Shorthand for an I/O failure on a path.
     pub(crate) fn io(hr: &str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         HelmError::Io {

@@ -49,12 +49,21 @@ pub struct Summary {
 pub struct Report {
     pub entries: Vec<ReportEntry>,
     pub summary: Summary,
+    /// Warnings about no owner in particular (orphan files, shared variables): `code: message`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub repository_warnings: Vec<String>,
 }
 
 impl Report {
     /// Process exit status: 1 on any failure (a blocked owner implies one), else 0.
     pub fn exit_code(&self) -> i32 {
         i32::from(self.summary.failed > 0 || self.summary.blocked > 0)
+    }
+
+    /// Every warning: the owners' and the repository's.
+    pub fn warning_count(&self) -> usize {
+        self.entries.iter().map(|e| e.warnings.len()).sum::<usize>()
+            + self.repository_warnings.len()
     }
 
     pub fn entry(&self, id: &OwnerId) -> Option<&ReportEntry> {
@@ -80,7 +89,11 @@ pub fn validate_report(input: &ClusterInput, plan: &Plan, findings: &[Finding]) 
             causes.push(format!("render failed: {e}"));
         }
     }
+    let mut repository_warnings = Vec::new();
     for f in findings {
+        if f.owner.is_none() && f.also.is_empty() && f.severity == Severity::Warning {
+            repository_warnings.push(format!("{}: {}", f.code, f.message));
+        }
         let targets = f
             .owner
             .iter()
@@ -136,7 +149,11 @@ pub fn validate_report(input: &ClusterInput, plan: &Plan, findings: &[Finding]) 
             }
         })
         .collect();
-    Report { entries, summary }
+    Report {
+        entries,
+        summary,
+        repository_warnings,
+    }
 }
 
 #[cfg(test)]

@@ -23,6 +23,13 @@ fn blocked_line(out: &mut String, e: &ReportEntry, root_index: usize, color: boo
     let _ = writeln!(out, "    {mark} {} blocked{also}", e.owner.short());
 }
 
+/// `    ! code: message` for each warning.
+fn warning_lines(out: &mut String, warnings: &[String], color: bool) {
+    for w in warnings {
+        let _ = writeln!(out, "    {} {w}", paint("!", Style::Yellow, color));
+    }
+}
+
 pub fn report_text(report: &Report, color: bool) -> String {
     let mut out = String::new();
     for e in &report.entries {
@@ -30,8 +37,7 @@ pub fn report_text(report: &Report, color: bool) -> String {
             Status::Passed => {
                 let warn = match e.warnings.len() {
                     0 => String::new(),
-                    1 => " (1 warning)".to_string(),
-                    n => format!(" ({n} warnings)"),
+                    n => format!(" ({})", crate::text::count(n, "warning")),
                 };
                 let _ = writeln!(
                     out,
@@ -39,12 +45,14 @@ pub fn report_text(report: &Report, color: bool) -> String {
                     paint("✓", Style::Green, color),
                     e.owner.short()
                 );
+                warning_lines(&mut out, &e.warnings, color);
             }
             Status::Failed => {
                 let _ = writeln!(out, "{} {}", paint("✗", Style::Red, color), e.owner.short());
                 for c in &e.causes {
                     let _ = writeln!(out, "    {c}");
                 }
+                warning_lines(&mut out, &e.warnings, color);
                 // Each blocked owner is shown under its first root cause only.
                 for b in report
                     .entries
@@ -59,10 +67,18 @@ pub fn report_text(report: &Report, color: bool) -> String {
             Status::Blocked => {}
         }
     }
+    if !report.repository_warnings.is_empty() {
+        let _ = writeln!(out, "{} repository", paint("!", Style::Yellow, color));
+        warning_lines(&mut out, &report.repository_warnings, color);
+    }
     let s = report.summary;
+    let warnings = match report.warning_count() {
+        0 => String::new(),
+        n => format!(", {}", crate::text::count(n, "warning")),
+    };
     let _ = writeln!(
         out,
-        "\n{} passed, {} failed, {} blocked",
+        "\n{} passed, {} failed, {} blocked{warnings}",
         s.passed, s.failed, s.blocked
     );
     out
