@@ -2,8 +2,6 @@
 
 mod cli;
 
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
-    cli::main_with(cli::args::Cli::parse())
+    cli::main_with(cli::compat::parse())
 }

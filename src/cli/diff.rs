@@ -1,10 +1,10 @@
 //! `diff`: render the base and the head concurrently (sharing caches) and compare them.
 
-use super::args::{DiffArgs, DiffFormat, DiffScope, GlobalArgs};
-use super::changed;
+use super::args::{DiffArgs, DiffScope, GlobalArgs};
 use super::exit::SetupFailure;
 use super::output::{self, Printer, stderr_color, stdout_color};
-use super::{EXIT_FAILURES, EXIT_OK};
+use super::{EXIT_FAILURES, EXIT_OK, EXIT_SETUP};
+use super::{changed, diff_output};
 use fluxsim::changes::ChangedFiles;
 use fluxsim::diff::{self, DiffOptions, Scope};
 use fluxsim::model::{NamespacedName, OwnerId};
@@ -66,37 +66,40 @@ pub async fn run(args: &DiffArgs, head_opts: &RunOptions, g: &GlobalArgs) -> u8 
     let opts = DiffOptions {
         context: args.unified,
         strip_attrs: args.strip_attrs.clone(),
-        limit_bytes: args.limit_bytes,
+        limit_bytes: args.limit_bytes.unwrap_or(diff::DEFAULT_LIMIT_BYTES),
         color: stdout_color(),
         scope: match args.scope {
             DiffScope::Ks => Scope::Ks,
             DiffScope::Hr => Scope::Hr,
-            DiffScope::All => Scope::All,
+            DiffScope::All | DiffScope::Images => Scope::All,
         },
     };
     let shown: BTreeSet<OwnerId> = diff::shown_kustomizations(&head)
         .chain(diff::shown_kustomizations(&base))
         .cloned()
         .collect();
-    let result = diff::diff(
-        &diff::side_of(&base, &shown, g.show_secrets),
-        &diff::side_of(&head, &shown, g.show_secrets),
-        &opts,
-    );
-    let text = match args.output {
-        DiffFormat::Unified => diff::unified(&result, &opts),
-        DiffFormat::Markdown => diff::markdown(&result, &opts),
-        DiffFormat::Json => diff::json(&result, &opts),
-        DiffFormat::Stat => diff::stat(&result, &opts),
-    };
+    let (owners, objects) = diff_output::filters(args, g);
+    let base_side = diff::side_of(&base, &shown, g.show_secrets);
+    let head_side = diff::side_of(&head, &shown, g.show_secrets);
+    let base_side = diff_output::filter_side(base_side, &base, &owners, &objects);
+    let head_side = diff_output::filter_side(head_side, &head, &owners, &objects);
     let out = Printer::new(&head);
-    let code = out.data(&text);
+    if let (Some(name), true) = (
+        &args.name,
+        base_side.owners.is_empty() && head_side.owners.is_empty(),
+    ) {
+        out.message(&format!(
+            "error: nothing named {name} in the base or the head\n"
+        ));
+        return EXIT_SETUP;
+    }
+    let (code, changed) = diff_output::print(&out, args, (&base_side, &head_side), &opts);
     if !g.quiet {
         out.message(&format!("head: {}", report::summary(&head, stderr_color())));
     }
     if code != EXIT_OK {
         code
-    } else if head.has_failures() || (args.exit_code && diff::has_changes(&result)) {
+    } else if head.has_failures() || (args.exit_code && changed) {
         EXIT_FAILURES
     } else {
         EXIT_OK

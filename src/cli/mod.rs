@@ -1,10 +1,18 @@
 //! The `fluxsim` command: turns flags into library calls and results into output and exit codes.
 
 pub mod args;
+mod args_compat;
+mod args_select;
 mod cache;
 mod changed;
+pub mod compat;
 mod diff;
+mod diff_output;
 mod exit;
+mod filters;
+mod get;
+mod help;
+mod images;
 mod output;
 mod plan;
 mod progress;
@@ -70,10 +78,10 @@ async fn run_one(command: &Command, mut opts: RunOptions, g: &GlobalArgs) -> u8 
         Err(e) => return output::fail(&SetupFailure::from_error(&e)),
     };
     let code = match command {
-        Command::Get { what } => show::get(&run, what),
+        Command::Get { what } => get::run(&run, what, g),
         Command::Build(a) => show::build(&run, a, g),
         Command::Plan(a) => plan::plan(&run, a),
-        Command::Validate(a) => plan::validate(&run, a),
+        Command::Validate(a) => plan::validate(&run, a, g),
         Command::Cache { .. } | Command::Diff(_) => EXIT_SETUP,
     };
     finish(
