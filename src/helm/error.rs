@@ -149,3 +149,23 @@ impl HelmError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detail_drops_the_release_prefix() {
+        let e = HelmError::Template {
+            hr: "apps/web".into(),
+            stderr: "Error: boom".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "HelmRelease 'apps/web': helm template failed: Error: boom"
+        );
+        assert_eq!(e.detail(), "helm template failed: Error: boom");
+        let setup = HelmError::Setup("no cache".into());
+        assert_eq!(setup.detail(), "helm renderer setup: no cache");
+    }
+}
