@@ -17,6 +17,7 @@
 //!    - [`reporter`]: the events stages emit while they run.
 //!    - [`process`]: the only place programs are started.
 //!    - [`testing`]: helpers for unit tests.
+//!    - [`text`]: small text helpers views share (counted nouns).
 //! 2. Leaves, each one job over its inputs:
 //!    - [`sops`]: SOPS decryption with age keys; knows nothing about Flux.
 //!    - [`substitute`]: postBuild `${VAR}` substitution, Flux's envsubst.
@@ -47,6 +48,7 @@
 //!    - [`snapshot`]: the rendered cluster as files.
 //!    - [`diff`]: two runs compared.
 //!    - [`report`]: tables, rows and the end-of-run summary.
+//!    - [`images`]: the container images rendered objects run, and those a change introduces.
 
 pub mod model;
 pub mod object;
@@ -56,6 +58,7 @@ pub mod process;
 pub mod reporter;
 #[cfg(test)]
 mod testing;
+pub mod text;
 
 pub mod cache;
 pub mod changes;
@@ -84,6 +87,7 @@ pub mod pipeline;
 pub mod releases;
 
 pub mod diff;
+pub mod images;
 pub mod plan;
 pub mod report;
 pub mod snapshot;

@@ -3,5 +3,5 @@
 mod cli;
 
 fn main() -> std::process::ExitCode {
-    cli::main_with(cli::version::parse())
+    cli::main_with(cli::compat::parse())
 }

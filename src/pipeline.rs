@@ -60,6 +60,16 @@ pub enum SetupError {
     Kustomize(#[from] crate::kustomize::KustomizeError),
     #[error(transparent)]
     Keys(#[from] crate::sops::SopsError),
+    /// The run found HelmReleases and there is no helm program to render them.
+    #[error("{} to render and {}", crate::text::count(*.releases, "HelmRelease"), match .command {
+        Some(c) => format!("the --helm program '{c}' was not found"),
+        None => "no helm program found on PATH".to_string(),
+    })]
+    NoHelm {
+        releases: usize,
+        /// The `--helm` command, when one was given.
+        command: Option<String>,
+    },
 }
 
 /// A finished run: the rendered cluster with its verdicts, and what reports need besides.
@@ -120,6 +130,7 @@ pub async fn run(
     ));
     let slots = Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1)));
     let renderers = renderers(opts, &kustomize);
+    let helm_missing = renderers.is_none();
     let ctx = Arc::new(BuildContext::new(opts, kustomize, decrypt, slots.clone()));
     let reconciled = engine::reconcile(
         &discovery,
@@ -137,6 +148,12 @@ pub async fn run(
         reporter,
     };
     let releases = releases::render_all(&reconciled.owners, changed.as_ref(), &stage).await;
+    if helm_missing && !releases.is_empty() {
+        return Err(SetupError::NoHelm {
+            releases: releases.len(),
+            command: opts.helm.as_ref().map(|words| words.join(" ")),
+        });
+    }
     let mut cluster = Cluster {
         owners: reconciled.owners,
         hidden: Default::default(),
@@ -179,7 +196,7 @@ pub async fn run(
     })
 }
 
-/// The helm renderers, or None when there is no helm program (every release then says so).
+/// The helm renderers, or None when there is no helm program (a run with HelmReleases then stops).
 fn renderers(opts: &RunOptions, kustomize: &KustomizeCommand) -> Option<Arc<Renderers>> {
     let helm = helm_command(opts.helm.as_deref());
     if helm.is_empty() {
@@ -278,10 +295,11 @@ fn hide_unaffected(changed: &ChangedOnly, cluster: &mut Cluster) -> ChangedOnlyS
     }
 }
 
-/// `--helm CMD`, else `helm` on PATH; empty when there is none.
+/// `--helm CMD`, else `helm` on PATH; empty when there is none (or CMD's program is not found).
 fn helm_command(explicit: Option<&[String]>) -> Vec<String> {
     match explicit {
-        Some(cmd) => cmd.to_vec(),
+        Some(cmd) if cmd.first().is_some_and(|p| which::which(p).is_ok()) => cmd.to_vec(),
+        Some(_) => Vec::new(),
         None => which::which("helm")
             .map(|p| vec![p.display().to_string()])
             .unwrap_or_default(),

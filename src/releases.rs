@@ -73,7 +73,8 @@ pub struct Renderers {
 /// Everything the HelmRelease stage shares between its tasks.
 pub struct ReleaseStage {
     pub sources: Arc<Sources>,
-    /// None when no helm program was found: every release fails with a setup message.
+    /// None when no helm program was found: every release fails with a setup message (and
+    /// [`crate::pipeline::run`] stops with `SetupError::NoHelm`).
     pub renderers: Option<Arc<Renderers>>,
     pub slots: Arc<Semaphore>,
     pub reporter: Arc<dyn Reporter>,
@@ -191,7 +192,7 @@ struct ReleaseTask {
 enum RenderResult {
     NeedsKey(String),
     Rendered(Box<RenderedRelease>),
-    Unavailable(String),
+    Unavailable(SkipReason, String),
     Failed(FailureReason, String),
 }
 
@@ -244,7 +245,7 @@ fn settle(record: &mut OwnerRecord, result: RenderResult) {
                 .collect();
             Outcome::Rendered
         }
-        RenderResult::Unavailable(m) => Outcome::skipped(SkipReason::ChartUnavailable, m),
+        RenderResult::Unavailable(reason, m) => Outcome::skipped(reason, m),
         RenderResult::NeedsKey(m) => Outcome::skipped(SkipReason::NeedsKey, m),
         RenderResult::Failed(reason, m) => Outcome::failed(reason, m),
     };
@@ -315,13 +316,17 @@ fn host_of(r: &ChartRequest) -> String {
     rest.split('/').next().unwrap_or("").to_string()
 }
 
-/// Offline limits are not failures of the repository; everything else is.
+/// Offline limits are not failures of the repository; everything else is. The message leaves
+/// out the `HelmRelease 'ns/name': ` every [`HelmError`] starts with: the record names its owner,
+/// and every report prints the owner beside the message.
 fn classify(e: HelmError) -> RenderResult {
+    let message = e.detail();
     match e {
-        HelmError::Offline { .. } | HelmError::SourceNotMapped { .. } | HelmError::Fetch { .. } => {
-            RenderResult::Unavailable(e.to_string())
+        HelmError::Offline { .. } => RenderResult::Unavailable(SkipReason::ChartNotCached, message),
+        HelmError::SourceNotMapped { .. } | HelmError::Fetch { .. } => {
+            RenderResult::Unavailable(SkipReason::ChartUnavailable, message)
         }
-        e => RenderResult::Failed(FailureReason::Render, e.to_string()),
+        _ => RenderResult::Failed(FailureReason::Render, message),
     }
 }
 

@@ -1,9 +1,10 @@
 //! Human and machine views of a run: the `get ks` table and JSON, and the end-of-run summary.
 //! Functions return text; the CLI prints it.
 
-use crate::model::{Outcome, OwnerRecord};
+use crate::model::{Outcome, OwnerRecord, SkipReason};
 use crate::pipeline::Run;
 use crate::snapshot;
+use crate::text::count;
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 use serde_json::{Value, json};
 
@@ -52,44 +53,77 @@ pub fn release_rows(run: &Run) -> Vec<Value> {
         .collect()
 }
 
+/// Columns of the `get ks` table: (header, row field).
+pub const KUSTOMIZATION_COLUMNS: [(&str, &str); 6] = [
+    ("NAMESPACE", "namespace"),
+    ("NAME", "name"),
+    ("PATH", "path"),
+    ("OBJECTS", "objects"),
+    ("STATUS", "status"),
+    ("MESSAGE", "message"),
+];
+
+/// Columns of the `get hr` table: (header, row field).
+pub const RELEASE_COLUMNS: [(&str, &str); 6] = [
+    ("NAMESPACE", "namespace"),
+    ("NAME", "name"),
+    ("CHART", "chart"),
+    ("OBJECTS", "objects"),
+    ("STATUS", "status"),
+    ("MESSAGE", "message"),
+];
+
 pub fn kustomization_table(run: &Run, color: bool) -> String {
-    owner_table(&kustomization_rows(run), ("PATH", "path"), color)
+    rows_table(&kustomization_rows(run), &KUSTOMIZATION_COLUMNS, color)
 }
 
 pub fn release_table(run: &Run, color: bool) -> String {
-    owner_table(&release_rows(run), ("CHART", "chart"), color)
+    rows_table(&release_rows(run), &RELEASE_COLUMNS, color)
 }
 
-/// The `get` table: namespace, name, one owner-specific column, objects, status, message.
-fn owner_table(rows: &[Value], (header, field): (&str, &str), color: bool) -> String {
+/// A `get` table of `rows` (as [`kustomization_rows`] makes them): one column per (header,
+/// field); lists print comma separated, messages their first line, and a `status` column is
+/// coloured on a terminal.
+pub fn rows_table(rows: &[Value], columns: &[(&str, &str)], color: bool) -> String {
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            vec![
-                text(&r["namespace"]),
-                text(&r["name"]),
-                text(&r[field]),
-                r["objects"].to_string(),
-                text(&r["status"]),
-                first_line(&text(&r["message"])).to_string(),
-            ]
+            columns
+                .iter()
+                .map(|(_, field)| match *field {
+                    "message" => first_line(&text(&r[field])).to_string(),
+                    _ => text(&r[field]),
+                })
+                .collect()
         })
         .collect();
-    let header = ["NAMESPACE", "NAME", header, "OBJECTS", "STATUS", "MESSAGE"];
-    table(&header, cells, 4, color)
+    let header: Vec<&str> = columns.iter().map(|(h, _)| *h).collect();
+    let status = columns.iter().position(|(_, f)| *f == "status");
+    table(&header, cells, status, color)
 }
 
+/// A cell: strings as they are, numbers in decimal, lists comma separated, null empty.
 fn text(v: &Value) -> String {
-    v.as_str().unwrap_or("").to_string()
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join(","),
+        other => other.to_string(),
+    }
 }
 
 /// A borderless table like kubectl's, without colour.
 pub fn plain_table(header: &[&str], rows: Vec<Vec<String>>) -> String {
-    table(header, rows, usize::MAX, false)
+    table(header, rows, None, false)
 }
 
 /// A borderless table like kubectl's; the status column is coloured on a terminal.
-fn table(header: &[&str], rows: Vec<Vec<String>>, status_col: usize, color: bool) -> String {
+fn table(
+    header: &[&str],
+    rows: Vec<Vec<String>>,
+    status_col: Option<usize>,
+    color: bool,
+) -> String {
     let mut t = Table::new();
     t.load_preset(presets::NOTHING)
         .set_content_arrangement(ContentArrangement::Disabled)
@@ -100,7 +134,7 @@ fn table(header: &[&str], rows: Vec<Vec<String>>, status_col: usize, color: bool
             .enumerate()
             .map(|(i, v)| {
                 let c = Cell::new(&v);
-                if color && i == status_col {
+                if color && Some(i) == status_col {
                     c.fg(match v.as_str() {
                         "rendered" => Color::Green,
                         "failed" => Color::Red,
@@ -176,9 +210,9 @@ pub fn timings(run: &Run) -> String {
     for r in snapshot::ordered(run) {
         let t = r.timing;
         out.push_str(&format!(
-            "  Kustomization {}: {} objects in {:.3}s{}{}\n",
+            "  Kustomization {}: {} in {:.3}s{}{}\n",
             r.id.name(),
-            r.objects.len(),
+            count(r.objects.len(), "object"),
             t.run.as_secs_f64(),
             if t.queued.is_zero() {
                 String::new()
@@ -191,9 +225,9 @@ pub fn timings(run: &Run) -> String {
     for hr in run.cluster.releases() {
         if let (Outcome::Rendered, Some(chart)) = (&hr.outcome, &hr.chart) {
             out.push_str(&format!(
-                "  HelmRelease {}: {} objects, chart {} {}{}\n",
+                "  HelmRelease {}: {}, chart {} {}{}\n",
                 hr.id.name(),
-                hr.objects.len(),
+                count(hr.objects.len(), "object"),
                 chart.name.as_deref().unwrap_or(""),
                 chart.version.as_deref().unwrap_or(""),
                 if hr.from_cache { " (cached)" } else { "" }
@@ -243,12 +277,26 @@ pub fn summary(run: &Run, color: bool) -> String {
             ));
         }
     }
+    let not_cached = |r: &&OwnerRecord| matches!(&r.outcome, Outcome::Skipped(s) if s.reason == SkipReason::ChartNotCached);
+    let uncached = run.cluster.releases().filter(not_cached).count();
+    // One line for many uncached charts: the cure is the same for all of them.
+    let collapse = uncached > 1;
     for r in run.cluster.releases().filter(|r| !r.outcome.is_rendered()) {
+        if collapse && not_cached(&r) {
+            continue;
+        }
         let label = status_label(&r.outcome, &paint);
         out.push_str(&format!(
             "{label} HelmRelease {}: {}\n",
             r.id.name(),
             r.outcome.message()
+        ));
+    }
+    if collapse {
+        out.push_str(&format!(
+            "{} {} need charts that are not cached: run once with network to fill the cache (`fluxsim get hr` lists them)\n",
+            paint("? unavailable", Color::Yellow),
+            count(uncached, "HelmRelease")
         ));
     }
     for r in run.cluster.releases() {
@@ -263,13 +311,23 @@ pub fn summary(run: &Run, color: bool) -> String {
     }
     let h = release_counts(run);
     let mut line = format!(
-        "{} of {} Kustomizations rendered ({} objects); {} failed, {} blocked, {} unavailable offline",
-        c.rendered, c.total, c.objects, c.failed, c.blocked, c.unavailable,
+        "{} of {} rendered ({}); {} failed, {} blocked, {} unavailable offline",
+        c.rendered,
+        count(c.total, "Kustomization"),
+        count(c.objects, "object"),
+        c.failed,
+        c.blocked,
+        c.unavailable,
     );
     if h.total > 0 {
         line.push_str(&format!(
-            "\n{} of {} HelmReleases rendered ({} objects); {} failed, {} blocked, {} chart not available offline",
-            h.rendered, h.total, h.objects, h.failed, h.blocked, h.unavailable
+            "\n{} of {} rendered ({}); {} failed, {} blocked, {} unavailable offline",
+            h.rendered,
+            count(h.total, "HelmRelease"),
+            count(h.objects, "object"),
+            h.failed,
+            h.blocked,
+            h.unavailable
         ));
     }
     line.push_str(&format!("; {:.2}s", run.wall_time.as_secs_f64()));
@@ -304,12 +362,14 @@ fn changed_only_line(run: &Run, c: &crate::pipeline::ChangedOnlySummary) -> Stri
             .to_string()
     } else {
         format!(
-            "{} Kustomizations and {} HelmReleases affected; {} Kustomizations not shown ({} of them built to find what they hold)",
-            c.selected_ks.len(),
-            c.selected_hr.len(),
-            hidden.len(),
-            built
+            "{} and {} affected; {} not shown ({built} of them built to find what they hold)",
+            count(c.selected_ks.len(), "Kustomization"),
+            count(c.selected_hr.len(), "HelmRelease"),
+            count(hidden.len(), "Kustomization"),
         )
     };
-    format!("changed-only: {} files changed; {scope}\n", c.changed.len())
+    format!(
+        "changed-only: {} changed; {scope}\n",
+        count(c.changed.len(), "file")
+    )
 }

@@ -1,5 +1,8 @@
 //! Command-line surface (clap derive). Every flag can also come from `FLUXSIM_<FLAG>`.
 
+use super::args_compat::CompatArgs;
+use super::args_select::{FailOn, OutputFilterArgs, ScopeArgs, TestTargetArgs};
+use super::help;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 pub use fluxsim::net::NetworkPolicy;
 use std::path::PathBuf;
@@ -12,12 +15,8 @@ use std::path::PathBuf;
     long_about = "fluxsim reconciles a Flux repository the way the Flux controllers would, with no cluster.\n\
 It builds every Flux Kustomization with the real kustomize (generated kustomization.yaml, patches,\n\
 components, postBuild substitution, Flux labels), follows the Kustomizations each build produces,\n\
-and orders everything by dependsOn.\n\n\
-Examples:\n  \
-fluxsim get ks --path kubernetes/flux/cluster\n  \
-fluxsim build --path kubernetes/flux/cluster --output-dir /tmp/snapshot\n  \
-fluxsim build ks cluster-apps --path kubernetes/flux/cluster\n\n\
-Exit status: 0 success; 1 failures found; 2 usage or setup error."
+and orders everything by dependsOn.",
+    after_help = help::ROOT
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -27,6 +26,7 @@ pub struct Cli {
 }
 
 #[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// The cluster entry: a folder of root Flux objects, or a folder Flux syncs directly.
     #[arg(short, long, global = true, default_value = ".", env = "FLUXSIM_PATH")]
@@ -115,7 +115,14 @@ pub struct GlobalArgs {
     pub network_timeout: Option<f64>,
 
     /// Parallel subprocesses (default: number of cores).
-    #[arg(short, long, global = true, value_name = "N", env = "FLUXSIM_JOBS")]
+    #[arg(
+        short,
+        long,
+        visible_alias = "concurrency",
+        global = true,
+        value_name = "N",
+        env = "FLUXSIM_JOBS"
+    )]
     pub jobs: Option<usize>,
 
     /// Kubernetes version passed to helm (.Capabilities.KubeVersion).
@@ -124,6 +131,7 @@ pub struct GlobalArgs {
 
     /// API versions passed to helm (.Capabilities.APIVersions), comma separated.
     #[arg(
+        short = 'a',
         long,
         global = true,
         value_name = "LIST",
@@ -138,13 +146,14 @@ pub struct GlobalArgs {
     pub strict_substitution: bool,
 
     /// Apply the top kustomization's patches on custom resources in fluxsim instead of in
-    /// kustomize, so kustomize needs no OpenAPI schema (default true; identical output).
+    /// kustomize, so kustomize needs no OpenAPI schema (default true; identical output;
+    /// `--no-fast-patch` lets kustomize apply every patch, for bisecting).
     #[arg(long, global = true, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true",
           default_value = "true", env = "FLUXSIM_FAST_PATCH")]
     pub fast_patch: bool,
 
-    /// Same as --fast-patch=false: let kustomize apply every patch (for bisecting).
-    #[arg(long, global = true)]
+    /// Same as --fast-patch=false.
+    #[arg(long, global = true, hide = true)]
     pub no_fast_patch: bool,
 
     /// Write run statistics (wall time, summed subprocess time, jobs, counts) as JSON to FILE;
@@ -157,37 +166,44 @@ pub struct GlobalArgs {
     pub no_progress: bool,
 
     /// Less output on stderr.
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, env = "FLUXSIM_QUIET")]
     pub quiet: bool,
 
     /// More detail on stderr.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, env = "FLUXSIM_VERBOSE")]
     pub verbose: u8,
+
+    #[command(flatten)]
+    pub compat: CompatArgs,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// List discovered objects with their status.
+    #[command(after_help = help::GET)]
     Get {
         #[command(subcommand)]
         what: GetWhat,
     },
     /// Render everything (or one owner) to stdout, or write a snapshot with --output-dir.
+    #[command(after_help = help::BUILD)]
     Build(BuildArgs),
     /// Render the base and the head and show what changes in the cluster.
     #[command(
         long_about = "Render the base (--base REV, --path-orig DIR, or the merge-base with the upstream \
 branch) and the working tree, and show what changes in the cluster, per Kustomization and HelmRelease. \
-Only what the changed files can affect is rendered (plus its ancestors); --full renders everything.\n\n\
-Examples:\n  fluxsim diff --base origin/main\n  fluxsim diff hr -o markdown --base main > comment.md\n  \
-fluxsim diff --exit-code --path-orig ../main-checkout/kubernetes/flux/cluster"
+Only what the changed files can affect is rendered (plus its ancestors); --full renders everything.",
+        after_help = help::DIFF
     )]
     Diff(DiffArgs),
     /// The bootstrap plan: waves Flux would reconcile in parallel, the critical path, and checks.
+    #[command(after_help = help::PLAN)]
     Plan(PlanArgs),
     /// Render everything, run every check, and report like a test run (exit 1 on failure).
+    #[command(visible_alias = "test", after_help = help::VALIDATE)]
     Validate(ValidateArgs),
     /// Manage the persistent caches in --cache-dir.
+    #[command(after_help = help::CACHE)]
     Cache {
         #[command(subcommand)]
         what: CacheWhat,
@@ -201,27 +217,62 @@ fluxsim diff --exit-code --path-orig ../main-checkout/kubernetes/flux/cluster"
 #[derive(Subcommand, Debug)]
 pub enum GetWhat {
     /// Flux Kustomizations.
-    #[command(alias = "kustomizations", alias = "kustomization")]
+    #[command(alias = "kustomizations", alias = "kustomization", after_help = help::GET_KS)]
     Ks(GetArgs),
     /// HelmReleases, with the chart and version each resolves to.
-    #[command(alias = "helmreleases", alias = "helmrelease")]
+    #[command(alias = "helmreleases", alias = "helmrelease", after_help = help::GET_HR)]
     Hr(GetArgs),
     /// The clusters below --path: each synced folder and how it was found (flux bootstrap's
     /// gotk-sync.yaml, a FluxInstance's spec.sync, or --path itself).
     #[command(alias = "cluster", alias = "cl")]
     Clusters(GetArgs),
+    /// Container images the rendered objects run, with the owner and object that run each.
+    #[command(alias = "image", after_help = help::GET_IMAGES)]
+    Images(GetImagesArgs),
 }
 
 #[derive(Args, Debug)]
 pub struct GetArgs {
-    /// Output format.
-    #[arg(short, long, value_enum, default_value_t = GetFormat::Table)]
+    /// Only the owner with this metadata.name (NAME, or NAMESPACE/NAME).
+    pub name: Option<String>,
+
+    /// Output format: table; wide (more columns); name (kind/namespace/name per line); yaml; json.
+    #[arg(short, long, value_enum, default_value_t = GetFormat::Table, env = "FLUXSIM_OUTPUT")]
     pub output: GetFormat,
+
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+
+    #[command(flatten)]
+    pub filters: OutputFilterArgs,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GetFormat {
     Table,
+    Yaml,
+    Json,
+    Name,
+    Wide,
+}
+
+#[derive(Args, Debug)]
+pub struct GetImagesArgs {
+    /// Output format: table (IMAGE, OWNER, OBJECT); name (one image per line); yaml; json.
+    #[arg(short, long, value_enum, default_value_t = ImagesFormat::Table, env = "FLUXSIM_OUTPUT")]
+    pub output: ImagesFormat,
+
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+
+    #[command(flatten)]
+    pub filters: OutputFilterArgs,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImagesFormat {
+    Table,
+    Name,
     Yaml,
     Json,
 }
@@ -240,7 +291,7 @@ pub struct ChangedOnlyArgs {
     pub base: Option<String>,
 
     /// Render only what differs from this folder: the counterpart of --path in another checkout.
-    #[arg(long, value_name = "DIR", env = "FLUXSIM_PATH_ORIG")]
+    #[arg(short = 'P', long, value_name = "DIR", env = "FLUXSIM_PATH_ORIG")]
     pub path_orig: Option<PathBuf>,
 }
 
@@ -254,23 +305,35 @@ pub struct BuildArgs {
     pub changed: ChangedOnlyArgs,
 
     /// Write the snapshot here: a folder per Kustomization and HelmRelease, a file per object,
-    /// an index.yaml.
-    #[arg(long, value_name = "DIR", global = true)]
+    /// an index.yaml. The snapshot always holds every object (no output filters, no selection).
+    #[arg(long, value_name = "DIR", global = true, env = "FLUXSIM_OUTPUT_DIR")]
     pub output_dir: Option<PathBuf>,
 
     /// Output format on stdout.
-    #[arg(short, long, value_enum, default_value_t = BuildFormat::Yaml, global = true)]
+    #[arg(short, long, value_enum, default_value_t = BuildFormat::Yaml, global = true, env = "FLUXSIM_OUTPUT")]
     pub output: BuildFormat,
+
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+
+    #[command(flatten)]
+    pub filters: OutputFilterArgs,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum BuildWhat {
-    /// Everything.
-    All,
-    /// One Flux Kustomization's objects. NAME or NAMESPACE/NAME.
-    Ks { name: String },
-    /// One HelmRelease's objects. NAME or NAMESPACE/NAME.
-    Hr { name: String },
+    /// Everything. PATH (flux-local's `build all PATH`) stands for --path.
+    #[command(after_help = help::BUILD)]
+    All {
+        #[arg(value_name = "PATH")]
+        folder: Option<PathBuf>,
+    },
+    /// Flux Kustomizations' objects: every one, or NAME (or NAMESPACE/NAME).
+    #[command(alias = "kustomization", alias = "kustomizations", after_help = help::BUILD)]
+    Ks { name: Option<String> },
+    /// HelmReleases' objects: every one, or NAME (or NAMESPACE/NAME).
+    #[command(alias = "helmrelease", alias = "helmreleases", after_help = help::BUILD)]
+    Hr { name: Option<String> },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -281,14 +344,18 @@ pub enum BuildFormat {
 
 #[derive(Args, Debug)]
 pub struct DiffArgs {
-    /// ks, hr or all (default).
+    /// ks, hr, all (default), or images: the images the change introduces.
     #[arg(value_enum, default_value_t = DiffScope::All)]
     pub scope: DiffScope,
 
+    /// Only the owner with this metadata.name (NAME, or NAMESPACE/NAME).
+    pub name: Option<String>,
+
     /// The base revision (branch, tag, commit). Default: the merge-base with the upstream
-    /// branch, else origin/HEAD, else origin/main.
+    /// branch, else origin/HEAD, else origin/main. (flux-local's --branch-orig.)
     #[arg(
         long,
+        visible_alias = "branch-orig",
         value_name = "REV",
         env = "FLUXSIM_BASE",
         conflicts_with = "path_orig"
@@ -296,58 +363,88 @@ pub struct DiffArgs {
     pub base: Option<String>,
 
     /// The base as a folder: the counterpart of --path in another checkout.
-    #[arg(long, value_name = "DIR", env = "FLUXSIM_PATH_ORIG")]
+    #[arg(short = 'P', long, value_name = "DIR", env = "FLUXSIM_PATH_ORIG")]
     pub path_orig: Option<PathBuf>,
 
-    /// Lines of context in patches.
-    #[arg(short = 'U', long, value_name = "N", default_value_t = 3)]
+    /// Lines of context in patches (-u is flux-local's spelling).
+    #[arg(
+        short = 'U',
+        short_alias = 'u',
+        long,
+        value_name = "N",
+        default_value_t = 3,
+        env = "FLUXSIM_UNIFIED"
+    )]
     pub unified: usize,
 
-    /// Label/annotation keys ignored when comparing (comma separated; replaces the default).
+    /// Label/annotation keys ignored when comparing (comma separated or repeated; replaces the
+    /// default). --strip-attr is flate's spelling.
     #[arg(
         long,
+        visible_alias = "strip-attr",
         value_name = "LIST",
         value_delimiter = ',',
-        default_value = "helm.sh/chart,checksum/config,checksum/secret,app.kubernetes.io/version,chart"
+        default_value = "helm.sh/chart,checksum/config,checksum/secret,app.kubernetes.io/version,chart",
+        env = "FLUXSIM_STRIP_ATTRS"
     )]
     pub strip_attrs: Vec<String>,
 
-    /// Byte budget of the markdown output (GitHub comments hold 65,536 characters).
-    #[arg(long, value_name = "N", default_value_t = 65_000)]
-    pub limit_bytes: usize,
+    /// Byte budget: of the whole markdown output (default 65000; GitHub comments hold 65,536
+    /// characters), and when given, of each object's patch in the unified output (as flux-local's
+    /// --limit-bytes).
+    #[arg(long, value_name = "N", env = "FLUXSIM_LIMIT_BYTES")]
+    pub limit_bytes: Option<usize>,
 
     /// Exit with 1 when there are differences, as `git diff --exit-code` does.
-    #[arg(long)]
+    #[arg(long, env = "FLUXSIM_EXIT_CODE")]
     pub exit_code: bool,
 
     /// Render every owner on both sides, not only what the changed files can affect.
     #[arg(long, env = "FLUXSIM_FULL")]
     pub full: bool,
 
-    /// Output format.
-    #[arg(short, long, value_enum, default_value_t = DiffFormat::Unified)]
-    pub output: DiffFormat,
+    /// `diff images`: also list the images only the base uses.
+    #[arg(long, env = "FLUXSIM_INCLUDE_REMOVED")]
+    pub include_removed: bool,
+
+    /// Output format: unified (default; also `diff`, `object`), markdown, json, yaml, stat; for
+    /// `diff images`: name (default, one per line), json or yaml (a list of image references).
+    #[arg(short, long, value_enum, env = "FLUXSIM_OUTPUT")]
+    pub output: Option<DiffFormat>,
+
+    #[command(flatten)]
+    pub scope_args: ScopeArgs,
+
+    #[command(flatten)]
+    pub filters: OutputFilterArgs,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DiffScope {
+    #[value(alias = "kustomization", alias = "kustomizations")]
     Ks,
+    #[value(alias = "helmrelease", alias = "helmreleases")]
     Hr,
     All,
+    #[value(alias = "image")]
+    Images,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DiffFormat {
+    #[value(alias = "diff", alias = "object")]
     Unified,
     Markdown,
     Json,
+    Yaml,
     Stat,
+    Name,
 }
 
 #[derive(Args, Debug)]
 pub struct PlanArgs {
     /// Output format.
-    #[arg(short, long, value_enum, default_value_t = PlanFormat::Text)]
+    #[arg(short, long, value_enum, default_value_t = PlanFormat::Text, env = "FLUXSIM_OUTPUT")]
     pub output: PlanFormat,
 
     #[command(flatten)]
@@ -379,20 +476,33 @@ pub enum PlanFormat {
 
 #[derive(Args, Debug)]
 pub struct ValidateArgs {
+    #[command(flatten)]
+    pub target: TestTargetArgs,
+
     /// Output format.
-    #[arg(short, long, value_enum, default_value_t = ValidateFormat::Text)]
+    #[arg(short, long, value_enum, default_value_t = ValidateFormat::Text, env = "FLUXSIM_OUTPUT")]
     pub output: ValidateFormat,
 
     /// Fail (exit 1) when anything could not be checked offline (a chart not cached, an unmapped
     /// source, no key for a secret), for CIs that must check everything.
     #[arg(long, env = "FLUXSIM_REQUIRE_COMPLETE")]
     pub require_complete: bool,
+    /// error: fail on failed or blocked owners (default); warning: on any warning too.
+    #[arg(long, value_enum, value_name = "LEVEL", default_value_t = FailOn::Error, env = "FLUXSIM_FAIL_ON")]
+    pub fail_on: FailOn,
 
     #[command(flatten)]
     pub changed: ChangedOnlyArgs,
 
     #[command(flatten)]
     pub checks: CheckArgs,
+
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+
+    /// Accepted for flux-local and flate command lines; validate checks every object.
+    #[command(flatten)]
+    pub filters: OutputFilterArgs,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -405,16 +515,24 @@ pub enum ValidateFormat {
 #[derive(Subcommand, Debug)]
 pub enum CacheWhat {
     /// Remove entries not used for --max-age, then the oldest until under --max-size.
+    #[command(after_help = help::CACHE)]
     Gc {
         /// e.g. 30d, 12h.
-        #[arg(long, value_name = "AGE", default_value = "30d")]
+        #[arg(
+            long,
+            value_name = "AGE",
+            default_value = "30d",
+            env = "FLUXSIM_MAX_AGE"
+        )]
         max_age: String,
         /// e.g. 2G, 500M.
-        #[arg(long, value_name = "SIZE")]
+        #[arg(long, value_name = "SIZE", env = "FLUXSIM_MAX_SIZE")]
         max_size: Option<String>,
     },
     /// Remove everything fluxsim stored in --cache-dir.
+    #[command(after_help = help::CACHE)]
     Clear,
     /// Show how much each cache holds.
+    #[command(after_help = help::CACHE)]
     Usage,
 }

@@ -47,7 +47,13 @@ pub fn get(clusters: &[Discovery], format: GetFormat) -> u8 {
     match format {
         GetFormat::Json => print_data(&(pretty(&json!(rows)) + "\n")),
         GetFormat::Yaml => print_data(&fluxsim::yaml::to_yaml(&json!(rows))),
-        GetFormat::Table => {
+        GetFormat::Name => print_data(
+            &clusters
+                .iter()
+                .map(|d| format!("{}\n", d.name))
+                .collect::<String>(),
+        ),
+        GetFormat::Table | GetFormat::Wide => {
             let cells = rows
                 .iter()
                 .map(|r| {

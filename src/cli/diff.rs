@@ -1,10 +1,10 @@
 //! `diff`: render the base and the head concurrently (sharing caches) and compare them.
 
-use super::args::{DiffArgs, DiffFormat, DiffScope, GlobalArgs};
-use super::changed;
+use super::args::{DiffArgs, DiffScope, GlobalArgs};
 use super::exit::SetupFailure;
 use super::output::{self, Printer, stderr_color, stdout_color};
-use super::{EXIT_FAILURES, EXIT_OK};
+use super::{EXIT_FAILURES, EXIT_OK, EXIT_SETUP};
+use super::{changed, diff_output};
 use fluxsim::changes::ChangedFiles;
 use fluxsim::diff::{self, DiffOptions, Scope};
 use fluxsim::discover::Discovery;
@@ -87,12 +87,12 @@ async fn diff_cluster(args: &DiffArgs, setup: &Setup, pair: SidePair, g: &Global
     let opts = DiffOptions {
         context: args.unified,
         strip_attrs: args.strip_attrs.clone(),
-        limit_bytes: args.limit_bytes,
+        limit_bytes: args.limit_bytes.unwrap_or(diff::DEFAULT_LIMIT_BYTES),
         color: stdout_color(),
         scope: match args.scope {
             DiffScope::Ks => Scope::Ks,
             DiffScope::Hr => Scope::Hr,
-            DiffScope::All => Scope::All,
+            DiffScope::All | DiffScope::Images => Scope::All,
         },
         cluster: pair.cluster.clone(),
     };
@@ -102,27 +102,34 @@ async fn diff_cluster(args: &DiffArgs, setup: &Setup, pair: SidePair, g: &Global
         .flat_map(diff::shown_kustomizations)
         .cloned()
         .collect();
+    let (owners, objects) = diff_output::filters(args, g);
     let side = |r: &Option<Run>| {
         r.as_ref()
-            .map(|r| diff::side_of(r, &shown, g.show_secrets))
+            .map(|r| {
+                let side = diff::side_of(r, &shown, g.show_secrets);
+                diff_output::filter_side(side, r, &owners, &objects)
+            })
             .unwrap_or_default()
     };
-    let result = diff::diff(&side(&base), &side(&head), &opts);
-    let text = match args.output {
-        DiffFormat::Unified => diff::unified(&result, &opts),
-        DiffFormat::Markdown => diff::markdown(&result, &opts),
-        DiffFormat::Json => diff::json(&result, &opts),
-        DiffFormat::Stat => diff::stat(&result, &opts),
-    };
-    let code = output::print_data(&text);
+    let (base_side, head_side) = (side(&base), side(&head));
+    let out = Printer::of(head.as_ref().or(base.as_ref()));
+    if let (Some(name), true) = (
+        &args.name,
+        base_side.owners.is_empty() && head_side.owners.is_empty(),
+    ) {
+        out.message(&format!(
+            "error: nothing named {name} in the base or the head\n"
+        ));
+        return EXIT_SETUP;
+    }
+    let (code, changed) = diff_output::print(&out, args, (&base_side, &head_side), &opts);
     if let (false, Some(head)) = (g.quiet, &head) {
-        let out = Printer::new(head);
         out.message(&format!("head: {}", report::summary(head, stderr_color())));
     }
     let failed = head.as_ref().is_some_and(Run::has_failures);
     if code != EXIT_OK {
         code
-    } else if failed || (args.exit_code && diff::has_changes(&result)) {
+    } else if failed || (args.exit_code && changed) {
         EXIT_FAILURES
     } else {
         EXIT_OK

@@ -58,6 +58,11 @@ fn hint_for(e: &(dyn Error + 'static)) -> Option<&'static str> {
         Some(SetupError::Keys(_)) => {
             return Some("check --age-key-file, SOPS_AGE_KEY_FILE and SOPS_AGE_KEY");
         }
+        Some(SetupError::NoHelm { .. }) => {
+            return Some(
+                "install helm (./scripts/install-tools.sh puts a pinned one in .tools/bin) or pass --helm CMD",
+            );
+        }
         Some(SetupError::Discover(_)) => {
             return Some(
                 "--path takes the folder of the cluster's root Flux objects, or the repository root",

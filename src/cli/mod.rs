@@ -1,11 +1,19 @@
 //! The `fluxsim` command: turns flags into library calls and results into output and exit codes.
 
 pub mod args;
+mod args_compat;
+mod args_select;
 mod cache;
 mod changed;
 mod clusters;
+pub mod compat;
 mod diff;
+mod diff_output;
 mod exit;
+mod filters;
+mod get;
+mod help;
+mod images;
 mod output;
 mod plan;
 mod progress;
@@ -132,10 +140,10 @@ async fn run_cluster(
         Err(e) => return output::fail(&SetupFailure::from_error(&e)),
     };
     let code = match command {
-        Command::Get { what } => show::get(&run, what),
+        Command::Get { what } => get::run(&run, what, g),
         Command::Build(a) => show::build(&run, a, g, several.then_some(name.as_str())),
         Command::Plan(a) => plan::plan(&run, a),
-        Command::Validate(a) => plan::validate(&run, a),
+        Command::Validate(a) => plan::validate(&run, a, g),
         Command::Cache { .. } | Command::Diff(_) | Command::Completions(_) | Command::Man => {
             EXIT_SETUP
         }

@@ -4,9 +4,24 @@
 use super::exit::{EXIT_OK, EXIT_SETUP, SetupFailure};
 use fluxsim::pipeline::Run;
 use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::sync::{Mutex, OnceLock};
+
+/// `--output-file`: where data goes instead of stdout, for the whole process.
+static OUTPUT_FILE: OnceLock<Mutex<std::fs::File>> = OnceLock::new();
+
+/// Sends every later [`Printer::data`] to `path` (created or truncated now, so a bad path fails
+/// before any work).
+pub fn set_output_file(path: &Path) -> std::io::Result<()> {
+    let file = std::fs::File::create(path)?;
+    let _ = OUTPUT_FILE.set(Mutex::new(file));
+    Ok(())
+}
 
 pub fn stdout_color() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+    OUTPUT_FILE.get().is_none()
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none()
 }
 
 pub fn stderr_color() -> bool {
@@ -25,6 +40,11 @@ pub struct Printer<'a> {
 impl<'a> Printer<'a> {
     pub fn new(run: &'a Run) -> Printer<'a> {
         Printer { run: Some(run) }
+    }
+
+    /// The printer of `run`, when there is one (a cluster only the base has, in a diff).
+    pub fn of(run: Option<&'a Run>) -> Printer<'a> {
+        Printer { run }
     }
 
     /// `text` with the run's secret values replaced by their tokens.
@@ -52,10 +72,19 @@ pub fn print_data(s: &str) -> u8 {
     print_raw(s)
 }
 
-/// Prints to stdout; `| head` closing the pipe is not an error.
+/// Prints to stdout (or `--output-file`); `| head` closing the pipe is not an error.
 fn print_raw(s: &str) -> u8 {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
+    let written = match OUTPUT_FILE.get() {
+        Some(file) => {
+            let mut f = file.lock().unwrap_or_else(|p| p.into_inner());
+            f.write_all(s.as_bytes()).and_then(|_| f.flush())
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(s.as_bytes()).and_then(|_| out.flush())
+        }
+    };
+    match written {
         Ok(()) => EXIT_OK,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
         Err(e) => {

@@ -1,8 +1,10 @@
 //! `plan` and `validate`: the bootstrap plan and the checks over a rendered cluster.
 
-use super::args::{CheckArgs, PlanArgs, PlanFormat, ValidateArgs, ValidateFormat};
+use super::args::{CheckArgs, GlobalArgs, PlanArgs, PlanFormat, ValidateArgs, ValidateFormat};
+use super::args_select::FailOn;
+use super::filters::OwnerFilter;
 use super::output::{Printer, stdout_color};
-use super::{EXIT_FAILURES, EXIT_OK};
+use super::{EXIT_FAILURES, EXIT_OK, EXIT_SETUP, compat};
 use fluxsim::model::{FluxFile, OwnerId, Severity};
 use fluxsim::pipeline::Run;
 use fluxsim::plan::{self, ClusterInput, Finding, Plan};
@@ -62,7 +64,7 @@ pub fn plan(run: &Run, args: &PlanArgs) -> u8 {
     }
 }
 
-pub fn validate(run: &Run, args: &ValidateArgs) -> u8 {
+pub fn validate(run: &Run, args: &ValidateArgs, g: &GlobalArgs) -> u8 {
     let files = fluxsim::discover::flux_files(&run.discovery.repo_root);
     let (p, mut findings) = analyze(run, &args.checks, &files);
     if run.changed_only.is_some() {
@@ -73,6 +75,23 @@ pub fn validate(run: &Run, args: &ValidateArgs) -> u8 {
         report.entries.retain(|e| shown(run, &e.owner));
         report.recount();
     }
+    // flate's `test ks|hr [NAME]`, -n, -l and --sources: report on the owners they select.
+    let kind = compat::scope_kind(args.target.what.as_deref());
+    let name = args.target.name.as_deref();
+    let filter = OwnerFilter::new(kind, name, &args.scope, &compat::source_filter(g));
+    if kind.is_some() || !filter.is_everything() {
+        report
+            .entries
+            .retain(|e| filter.keeps_id(&run.cluster, &e.owner));
+        if !filter.is_everything() {
+            report.repository_warnings.clear();
+        }
+        report.recount();
+    }
+    if let (Some(name), true) = (name, report.entries.is_empty()) {
+        Printer::new(run).message(&format!("error: nothing named {name}\n"));
+        return EXIT_SETUP;
+    }
     let text = match args.output {
         ValidateFormat::Text => plan::report_text(&report, stdout_color()),
         ValidateFormat::Json => plan::report_json(&report),
@@ -82,7 +101,8 @@ pub fn validate(run: &Run, args: &ValidateArgs) -> u8 {
     if code != EXIT_OK {
         return code;
     }
-    if report.exit_code(args.require_complete) != 0 {
+    let warned = args.fail_on == FailOn::Warning && report.warning_count() > 0;
+    if report.exit_code(args.require_complete) != 0 || warned {
         EXIT_FAILURES
     } else {
         EXIT_OK

@@ -1,35 +1,14 @@
-//! `get` and `build`: the rendered cluster as tables, YAML, JSON or a snapshot folder.
+//! `build`: the rendered cluster as YAML, JSON or a snapshot folder.
 
-use super::args::{BuildArgs, BuildFormat, BuildWhat, GetFormat, GetWhat, GlobalArgs};
-use super::output::{Printer, pretty, stdout_color};
-use super::{EXIT_OK, EXIT_SETUP};
-use fluxsim::model::{OwnerId, OwnerRecord};
+use super::args::{BuildArgs, BuildFormat, BuildWhat, GlobalArgs};
+use super::filters::{ObjectFilter, OwnerFilter};
+use super::output::{Printer, pretty};
+use super::{EXIT_OK, EXIT_SETUP, compat};
+use fluxsim::model::{OwnerKind, OwnerRecord};
 use fluxsim::pipeline::Run;
-use fluxsim::{report, snapshot, yaml};
+use fluxsim::text::count;
+use fluxsim::{snapshot, yaml};
 use serde_json::{Value, json};
-
-pub fn get(run: &Run, what: &GetWhat) -> u8 {
-    let (rows, table, format) = match what {
-        GetWhat::Ks(a) => (
-            report::kustomization_rows(run),
-            report::kustomization_table(run, stdout_color()),
-            a.output,
-        ),
-        GetWhat::Hr(a) => (
-            report::release_rows(run),
-            report::release_table(run, stdout_color()),
-            a.output,
-        ),
-        // Listed before any run (see cli::clusters).
-        GetWhat::Clusters(_) => return super::EXIT_SETUP,
-    };
-    let out = Printer::new(run);
-    match format {
-        GetFormat::Table => out.data(&table),
-        GetFormat::Json => out.data(&(pretty(&json!(rows)) + "\n")),
-        GetFormat::Yaml => out.data(&yaml::to_yaml(&json!(rows))),
-    }
-}
 
 /// `cluster`: the cluster's name when the run renders several (each gets its own snapshot
 /// folder, and YAML streams are separated).
@@ -44,7 +23,11 @@ pub fn build(run: &Run, args: &BuildArgs, g: &GlobalArgs, cluster: Option<&str>)
         return match snapshot::write(run, dir, g.show_secrets) {
             Ok(n) => {
                 if !g.quiet {
-                    out.message(&format!("wrote {n} objects to {}\n", dir.display()));
+                    out.message(&format!(
+                        "wrote {} to {}\n",
+                        count(n, "object"),
+                        dir.display()
+                    ));
                 }
                 EXIT_OK
             }
@@ -54,16 +37,23 @@ pub fn build(run: &Run, args: &BuildArgs, g: &GlobalArgs, cluster: Option<&str>)
             }
         };
     }
-    let owners = select(run, args.what.as_ref());
+    let owners = select(run, args, g);
     if owners.is_empty()
-        && let Some(BuildWhat::Ks { name } | BuildWhat::Hr { name }) = &args.what
+        && let Some(BuildWhat::Ks { name: Some(name) } | BuildWhat::Hr { name: Some(name) }) =
+            &args.what
     {
         out.message(&format!("error: nothing named {name}\n"));
         return EXIT_SETUP;
     }
+    let shown = ObjectFilter::new(&args.filters);
     let objects: Vec<(&OwnerRecord, Vec<Value>)> = owners
         .into_iter()
-        .map(|o| (o, snapshot::owner_objects(run, o, g.show_secrets)))
+        .map(|o| {
+            (
+                o,
+                shown.apply(snapshot::owner_objects(run, o, g.show_secrets)),
+            )
+        })
         .collect();
     match args.output {
         BuildFormat::Yaml => {
@@ -90,29 +80,20 @@ pub fn build(run: &Run, args: &BuildArgs, g: &GlobalArgs, cluster: Option<&str>)
     }
 }
 
-/// Owners in output order: each Kustomization, then the HelmReleases it produced.
-fn select<'a>(run: &'a Run, what: Option<&BuildWhat>) -> Vec<&'a OwnerRecord> {
-    let matches = |id: &OwnerId, name: &str| id.name == name || id.name().to_string() == name;
+/// The owners `args` selects, in output order: each Kustomization, then the HelmReleases it
+/// produced.
+fn select<'a>(run: &'a Run, args: &BuildArgs, g: &GlobalArgs) -> Vec<&'a OwnerRecord> {
+    let (kind, name) = match &args.what {
+        None | Some(BuildWhat::All { .. }) => (None, None),
+        Some(BuildWhat::Ks { name }) => (Some(OwnerKind::Kustomization), name.as_deref()),
+        Some(BuildWhat::Hr { name }) => (Some(OwnerKind::HelmRelease), name.as_deref()),
+    };
+    let filter = OwnerFilter::new(kind, name, &args.scope, &compat::source_filter(g));
     let mut out = Vec::new();
     for ks in snapshot::ordered(run) {
-        let want_ks = match what {
-            None | Some(BuildWhat::All) => true,
-            Some(BuildWhat::Ks { name }) => matches(&ks.id, name),
-            Some(BuildWhat::Hr { .. }) => false,
-        };
-        if want_ks {
-            out.push(ks);
-        }
-        for hr in snapshot::releases_of(run, &ks.id) {
-            let want_hr = match what {
-                None | Some(BuildWhat::All) => true,
-                Some(BuildWhat::Hr { name }) => matches(&hr.id, name),
-                Some(BuildWhat::Ks { .. }) => false,
-            };
-            if want_hr {
-                out.push(hr);
-            }
-        }
+        out.push(ks);
+        out.extend(snapshot::releases_of(run, &ks.id));
     }
+    out.retain(|r| filter.keeps(&run.cluster, r));
     out
 }

@@ -1,13 +1,10 @@
 //! `fluxsim --version`: fluxsim's version and commit, and the kustomize and helm it would run.
 //!
 //! clap's own version flag prints a fixed string; the tools are only known at run time, so
-//! [`parse`] lets clap recognise `-V`/`--version` wherever it is valid and prints this report
-//! instead. The tools are looked up as a run would (`FLUXSIM_KUSTOMIZE`/`FLUXSIM_HELM`, else
+//! [`super::compat::parse`] lets clap recognise `-V`/`--version` wherever it is valid and prints
+//! this report instead. The tools are looked up as a run would (`FLUXSIM_KUSTOMIZE`/`FLUXSIM_HELM`, else
 //! PATH), and asked for their version only here, never on a normal run.
 
-use super::args::Cli;
-use clap::Parser;
-use clap::error::ErrorKind;
 use fluxsim::kustomize::KustomizeCommand;
 use fluxsim::process::Command;
 use std::path::Path;
@@ -15,19 +12,6 @@ use std::time::Duration;
 
 /// The commit build.rs found, or "unknown".
 pub const COMMIT: &str = env!("FLUXSIM_GIT_COMMIT");
-
-/// Parses the command line; on `--version` prints the report and exits 0, on an error prints
-/// clap's message and exits as clap does.
-pub fn parse() -> Cli {
-    match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) if e.kind() == ErrorKind::DisplayVersion => {
-            print!("{}", report());
-            std::process::exit(0);
-        }
-        Err(e) => e.exit(),
-    }
-}
 
 /// What a tool said about its version, or why there is none.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -95,6 +95,40 @@ pub enum HelmError {
 }
 
 impl HelmError {
+    /// `namespace/name` of the HelmRelease the error concerns (None for renderer setup).
+    pub fn release(&self) -> Option<&str> {
+        use HelmError::*;
+        match self {
+            InvalidChartRef { hr, .. }
+            | SourceNotFound { hr, .. }
+            | SourceNotMapped { hr, .. }
+            | Offline { hr, .. }
+            | NoMatchingVersion { hr, .. }
+            | BadConstraint { hr, .. }
+            | ValuesReference { hr, .. }
+            | Values { hr, .. }
+            | Fetch { hr, .. }
+            | Network { hr, .. }
+            | Chart { hr, .. }
+            | Template { hr, .. }
+            | PostRender { hr, .. }
+            | Process { hr, .. }
+            | Io { hr, .. } => Some(hr),
+            Setup(_) => None,
+        }
+    }
+
+    /// The message without its leading `HelmRelease 'ns/name': `, for reports that print the
+    /// owner beside it.
+    pub fn detail(&self) -> String {
+        let text = self.to_string();
+        let prefix = self.release().map(|hr| format!("HelmRelease '{hr}': "));
+        match prefix.as_deref().and_then(|p| text.strip_prefix(p)) {
+            Some(rest) => rest.to_string(),
+            None => text,
+        }
+    }
+
     /// Shorthand for an I/O failure on a path.
     pub(crate) fn io(hr: &str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         HelmError::Io {
@@ -128,5 +162,25 @@ impl HelmError {
             url: url.to_string(),
             reason: reason.to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detail_drops_the_release_prefix() {
+        let e = HelmError::Template {
+            hr: "apps/web".into(),
+            stderr: "Error: boom".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "HelmRelease 'apps/web': helm template failed: Error: boom"
+        );
+        assert_eq!(e.detail(), "helm template failed: Error: boom");
+        let setup = HelmError::Setup("no cache".into());
+        assert_eq!(setup.detail(), "helm renderer setup: no cache");
     }
 }

@@ -64,8 +64,10 @@ pub struct Skip {
 pub enum SkipReason {
     /// Its source exists but points somewhere remote and is not mapped to a folder.
     SourceUnavailable,
-    /// Its chart is not in the cache and cannot be fetched (offline, unreachable).
+    /// Its chart cannot be fetched (an unreachable host, an unmapped chart source).
     ChartUnavailable,
+    /// `--offline`, and its chart is not in the cache: a run with network fills it.
+    ChartNotCached,
     /// Encrypted values it needs cannot be decrypted with the keys given.
     NeedsKey,
 }

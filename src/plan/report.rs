@@ -68,6 +68,9 @@ impl Summary {
 pub struct Report {
     pub entries: Vec<ReportEntry>,
     pub summary: Summary,
+    /// Warnings about no owner in particular (orphan files, shared variables): `code: message`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub repository_warnings: Vec<String>,
 }
 
 impl Report {
@@ -77,6 +80,12 @@ impl Report {
         let blocked = self.entries.iter().any(|e| e.status == Status::Blocked);
         let incomplete = require_complete && self.summary.skipped > 0;
         i32::from(self.summary.failed > 0 || blocked || incomplete)
+    }
+
+    /// Every warning: the owners' and the repository's.
+    pub fn warning_count(&self) -> usize {
+        self.entries.iter().map(|e| e.warnings.len()).sum::<usize>()
+            + self.repository_warnings.len()
     }
 
     pub fn entry(&self, id: &OwnerId) -> Option<&ReportEntry> {
@@ -112,7 +121,11 @@ pub fn validate_report(input: &ClusterInput, plan: &Plan, findings: &[Finding]) 
         let own = &g.owner(input.cluster, node).diagnostics;
         warnings[node].extend(own.iter().map(|d| d.message.clone()));
     }
+    let mut repository_warnings = Vec::new();
     for f in findings {
+        if f.owner.is_none() && f.also.is_empty() && f.severity == Severity::Warning {
+            repository_warnings.push(format!("{}: {}", f.code, f.message));
+        }
         let targets = f
             .owner
             .iter()
@@ -173,7 +186,11 @@ pub fn validate_report(input: &ClusterInput, plan: &Plan, findings: &[Finding]) 
             }
         })
         .collect();
-    Report { entries, summary }
+    Report {
+        entries,
+        summary,
+        repository_warnings,
+    }
 }
 
 /// Why an owner's outcome leaves it unchecked: it could not be known offline, or it waits for

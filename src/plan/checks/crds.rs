@@ -136,7 +136,10 @@ fn not_rendered(
     let (severity, note) = if unknown > 0 {
         (
             Severity::Info,
-            format!("; {unknown} owners could not be rendered offline and may provide it"),
+            format!(
+                "; {} could not be rendered offline and may provide it",
+                crate::text::count(unknown, "owner")
+            ),
         )
     } else {
         (Severity::Warning, String::new())

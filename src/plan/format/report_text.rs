@@ -23,17 +23,29 @@ fn blocked_line(out: &mut String, e: &ReportEntry, root_index: usize, color: boo
     let _ = writeln!(out, "    {mark} {} blocked{also}", e.owner.short());
 }
 
+/// `    ! code: message` for each warning.
+fn warning_lines(out: &mut String, warnings: &[String], color: bool) {
+    for w in warnings {
+        let _ = writeln!(out, "    {} {w}", paint("!", Style::Yellow, color));
+    }
+}
+
 pub fn report_text(report: &Report, color: bool) -> String {
     let mut out = String::new();
     for e in &report.entries {
         match e.status {
             Status::Passed => {
+                let warn = match e.warnings.len() {
+                    0 => String::new(),
+                    n => format!(" ({})", crate::text::count(n, "warning")),
+                };
                 let _ = writeln!(
                     out,
-                    "{} {}",
+                    "{} {}{warn}",
                     paint("✓", Style::Green, color),
                     e.owner.short()
                 );
+                warning_lines(&mut out, &e.warnings, color);
             }
             Status::Skipped => {
                 let why = e.skipped.as_deref().unwrap_or("not checked");
@@ -45,6 +57,7 @@ pub fn report_text(report: &Report, color: bool) -> String {
                 for c in &e.causes {
                     let _ = writeln!(out, "    {c}");
                 }
+                warning_lines(&mut out, &e.warnings, color);
                 // Each blocked owner is shown under its first root cause only.
                 for b in report
                     .entries
@@ -58,16 +71,19 @@ pub fn report_text(report: &Report, color: bool) -> String {
             }
             Status::Blocked => {}
         }
-        if e.status != Status::Blocked {
-            for w in &e.warnings {
-                let _ = writeln!(out, "    {} {w}", paint("!", Style::Yellow, color));
-            }
-        }
+    }
+    if !report.repository_warnings.is_empty() {
+        let _ = writeln!(out, "{} repository", paint("!", Style::Yellow, color));
+        warning_lines(&mut out, &report.repository_warnings, color);
     }
     let s = report.summary;
+    let warnings = match report.warning_count() {
+        0 => String::new(),
+        n => format!(", {}", crate::text::count(n, "warning")),
+    };
     let _ = writeln!(
         out,
-        "\n{} passed, {} failed, {} skipped",
+        "\n{} passed, {} failed, {} skipped{warnings}",
         s.passed, s.failed, s.skipped
     );
     out

@@ -42,18 +42,17 @@ pub fn plan_text(plan: &Plan, findings: &[Finding], color: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "Bootstrap plan: {} owners in {} waves, critical path {}",
-        plan.owners.len(),
-        plan.waves.len(),
+        "Bootstrap plan: {} in {}, critical path {}",
+        crate::text::count(plan.owners.len(), "owner"),
+        crate::text::count(plan.waves.len(), "wave"),
         plan.critical_path.total
     );
     for wave in &plan.waves {
         let _ = writeln!(out);
         let header = format!(
-            "Wave {} ({} owner{}, worst case {})",
+            "Wave {} ({}, worst case {})",
             wave.index,
-            wave.owners.len(),
-            if wave.owners.len() == 1 { "" } else { "s" },
+            crate::text::count(wave.owners.len(), "owner"),
             wave.worst_case
         );
         let _ = writeln!(out, "{}", paint(&header, Style::Bold, color));
