@@ -17,6 +17,7 @@ mod images;
 mod output;
 mod plan;
 mod progress;
+mod sections;
 mod shell;
 mod show;
 pub mod version;
@@ -105,14 +106,21 @@ async fn run_one(command: &Command, opts: RunOptions, g: &GlobalArgs) -> u8 {
         Err(e) => return output::fail(&e),
     };
     let several = chosen.len() > 1;
+    if let (true, Some(wrap)) = (several, sections::wrap_for(command)) {
+        sections::open(wrap);
+    }
     let mut code = EXIT_OK;
     for d in chosen {
         if several && !g.quiet {
             output::warn_plain(&clusters::header(&d));
         }
+        sections::start(&d.name, &d.sync_path.to_string_lossy());
         code = code.max(run_cluster(command, opts.clone(), d, g, several).await);
     }
-    code
+    match sections::close() {
+        Some(doc) => code.max(output::print_raw(&doc)),
+        None => code,
+    }
 }
 
 /// One cluster's run and view.

@@ -58,7 +58,10 @@ impl<'a> Printer<'a> {
     /// Data for stdout: objects are redacted field by field and the run's messages were scrubbed
     /// when it finished, so what is built from them prints as is.
     pub fn data(&self, text: &str) -> u8 {
-        print_raw(text)
+        match super::sections::take(text) {
+            Some(text) => print_raw(text),
+            None => EXIT_OK,
+        }
     }
 
     /// A message for stderr.
@@ -73,7 +76,7 @@ pub fn print_data(s: &str) -> u8 {
 }
 
 /// Prints to stdout (or `--output-file`); `| head` closing the pipe is not an error.
-fn print_raw(s: &str) -> u8 {
+pub fn print_raw(s: &str) -> u8 {
     let written = match OUTPUT_FILE.get() {
         Some(file) => {
             let mut f = file.lock().unwrap_or_else(|p| p.into_inner());

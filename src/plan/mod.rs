@@ -19,7 +19,7 @@ pub use checks::{Code, Finding, Severity, check};
 pub use duration::{DurationError, Millis, parse_go_duration};
 pub use format::{
     plan_dot, plan_json, plan_markdown, plan_mermaid, plan_text, report_json, report_junit,
-    report_text,
+    report_junit_clusters, report_text,
 };
 pub use input::{ClusterInput, Scenario, render_error};
 pub use model::{

@@ -7,10 +7,27 @@ use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 use super::super::report::{Report, ReportEntry, Status};
 
 pub fn report_junit(report: &Report) -> String {
-    let mut suite = TestSuite::new("fluxsim validate");
-    suite.add_test_cases(report.entries.iter().map(test_case));
     let mut junit = quick_junit::Report::new("fluxsim");
-    junit.add_test_suite(suite);
+    junit.add_test_suite(suite("fluxsim validate".to_string(), report));
+    serialize(&junit)
+}
+
+/// Several clusters' reports as one document: a suite per cluster, named after it.
+pub fn report_junit_clusters(reports: &[(String, &Report)]) -> String {
+    let mut junit = quick_junit::Report::new("fluxsim");
+    for (cluster, report) in reports {
+        junit.add_test_suite(suite(format!("fluxsim validate: {cluster}"), report));
+    }
+    serialize(&junit)
+}
+
+fn suite(name: String, report: &Report) -> TestSuite {
+    let mut suite = TestSuite::new(name);
+    suite.add_test_cases(report.entries.iter().map(test_case));
+    suite
+}
+
+fn serialize(junit: &quick_junit::Report) -> String {
     // Serializing strings into a String cannot fail; keep the output well-formed regardless.
     junit
         .to_string()

@@ -14,7 +14,7 @@ mod text;
 
 pub use dot::plan_dot;
 pub use json::{plan_json, report_json};
-pub use junit::report_junit;
+pub use junit::{report_junit, report_junit_clusters};
 pub use markdown::plan_markdown;
 pub use mermaid::plan_mermaid;
 pub use report_text::report_text;
