@@ -14,7 +14,11 @@ wall / (subprocess sum / jobs), peak memory):
                 mirceanton and the generated repo, each against a trivial-process floor: as many
                 trivial `kustomize build` processes as Kustomizations built, on the same --jobs
                 (prints cold / floor and the builds that took the fast path)
+  compare       with --baseline OLD_BINARY: corpus-cold, corpus-warm and the one-file diff with
+                the baseline and this build, alternating run by run, and new / old per case
+                (the before/after figures of a change, measured side by side)
 Usage: scripts/bench.py [--runs 5] [--apps 1000] [--corpus ../shared/corpus/onedr0p-home-ops]
+                        [--baseline path/to/old/fluxsim] [--skip corpus,gen,diff,gen-1file,fastpatch]
 """
 import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
 
@@ -22,10 +26,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "fluxsim")
 
 
-def run(args, cache, env_extra=None, stats=True):
+def run(args, cache, env_extra=None, stats=True, binary=None):
     """Runs fluxsim once; returns (wall seconds, stats dict, peak RSS in MB)."""
     stats_file = tempfile.mktemp(suffix=".json")
-    cmd = ["/usr/bin/time", "-f", "%M", BIN] + args + ["--cache-dir", cache, "--no-progress", "-q"]
+    cmd = ["/usr/bin/time", "-f", "%M", binary or BIN] + args + ["--cache-dir", cache, "--no-progress", "-q"]
     if stats:
         cmd += ["--stats-file", stats_file]
     env = dict(os.environ, PATH=os.path.join(ROOT, ".tools", "bin") + os.pathsep + os.environ["PATH"])
@@ -63,6 +67,7 @@ def main():
     ap.add_argument("--corpus", default=os.path.join(ROOT, "..", "shared", "corpus", "onedr0p-home-ops"))
     ap.add_argument("--entry", default="kubernetes/flux/cluster")
     ap.add_argument("--skip", default="", help="comma separated case prefixes to skip")
+    ap.add_argument("--baseline", help="an older fluxsim binary to compare with, side by side")
     a = ap.parse_args()
     skip = [s for s in a.skip.split(",") if s]
     subprocess.run(["cargo", "build", "--release", "--locked", "--quiet"], cwd=ROOT, check=True)
@@ -91,6 +96,8 @@ def main():
             bench_gen_diff(a, work)
         if not any("fastpatch".startswith(s) for s in skip):
             bench_fast_patch(a, work)
+        if a.baseline:
+            bench_compare(a, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -199,6 +206,33 @@ def bench_fast_patch(a, work):
             wall = report(f"{name[:9]}-{label[:4]}", samples)
             print(f"{'':14} cold / floor {wall / floor:5.2f}  (floor {floor:6.3f}s for {built} trivial builds)  "
                   f"fast path {stats.get('kustomizationsFastPatch')} fell back {stats.get('kustomizationsFastPatchFellBack')}")
+
+
+def bench_compare(a, work):
+    """The baseline binary and this build on the same cases, alternating run by run."""
+    entry = os.path.join(a.corpus, a.entry)
+    repo = os.path.join(work, "cmprepo")
+    git_copy(a.corpus, repo)
+    touch_one_app_file(repo, os.path.join(repo, "kubernetes", "apps"))
+    cases = [
+        ("corpus-cold", ["get", "ks", "--path", entry, "--offline", "--no-cache"], False),
+        ("corpus-warm", ["get", "ks", "--path", entry, "--offline"], True),
+        ("diff-1file", ["diff", "--path", os.path.join(repo, a.entry), "--base", "main", "--offline"], True),
+    ]
+    print(f"compare: baseline {a.baseline} vs {BIN}")
+    for name, args, warm in cases:
+        samples = {"old": [], "new": []}
+        caches = {k: os.path.join(work, f"cmp-{name}-{k}") for k in samples}
+        if warm:
+            for k, b in (("old", a.baseline), ("new", BIN)):
+                run(args, caches[k], stats=False, binary=b)
+        for _ in range(a.runs):
+            for k, b in (("old", a.baseline), ("new", BIN)):
+                samples[k].append(run(args, caches[k], stats=False, binary=b))
+        old = statistics.median(x[0] for x in samples["old"])
+        new = statistics.median(x[0] for x in samples["new"])
+        print(f"{name:14} old {old:7.3f}s  new {new:7.3f}s  new/old {new / old:5.2f}  "
+              f"peak old {max(x[2] for x in samples['old']):6.1f} MB new {max(x[2] for x in samples['new']):6.1f} MB")
 
 
 if __name__ == "__main__":
