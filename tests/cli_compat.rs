@@ -78,7 +78,7 @@ fn run_line(layout: &Layout, cache: &Path, line: &str) -> common::Output {
     } else {
         layout.repo()
     };
-    run(fluxsim(cache)
+    run(common::with_default_filters(&mut fluxsim(cache))
         .current_dir(dir)
         .env(
             "SOPS_AGE_KEY_FILE",
@@ -192,7 +192,9 @@ fn help_teaches_with_examples_grouped_flags_and_exit_codes() {
         ("diff-help", &["diff", "--help"][..]),
     ] {
         let cache = tempfile::tempdir().unwrap();
-        let out = run(fluxsim(cache.path()).env("COLUMNS", "100").args(args));
+        let out = run(common::with_default_filters(&mut fluxsim(cache.path()))
+            .env("COLUMNS", "100")
+            .args(args));
         assert_eq!(out.code, 0, "{}", out.stderr);
         insta::assert_snapshot!(name, out.stdout);
     }

@@ -34,28 +34,38 @@ fn kinds(yaml: &str) -> Vec<String> {
 #[test]
 fn output_filters_leave_objects_out_of_build_only() {
     let cache = tempfile::tempdir().unwrap();
-    let all = example(cache.path(), &["build"]);
+    let defaults = |args: &[&str]| {
+        run(common::with_default_filters(&mut fluxsim(cache.path()))
+            .arg("--path")
+            .arg(manifest_dir().join("testdata/example").join(ENTRY))
+            .arg("--age-key-file")
+            .arg(manifest_dir().join("testdata/sops/keys/main.agekey"))
+            .arg("-q")
+            .args(args))
+    };
+    let all = defaults(&["build", "--no-skip-crds", "--skip-secrets=false"]);
     assert_eq!(all.code, 0, "{}", all.stderr);
     let everything = kinds(&all.stdout);
     for kind in ["CustomResourceDefinition", "Secret", "ConfigMap"] {
         assert!(everything.contains(&kind.to_string()), "{everything:?}");
     }
-    // Today's default prints everything, and the explicit false says the same.
-    let explicit = example(
-        cache.path(),
-        &["build", "--skip-crds=false", "--no-skip-secrets"],
-    );
-    assert_eq!(explicit.stdout, all.stdout);
-    let skipped = example(
-        cache.path(),
-        &[
-            "build",
-            "--skip-crds",
-            "--skip-secrets",
-            "--skip-kinds",
-            "ConfigMap,Ingress.networking.k8s.io",
-        ],
-    );
+    // flate's defaults: CRDs and Secrets left out; the explicit flags say the same.
+    let default = defaults(&["build"]);
+    let default_kinds = kinds(&default.stdout);
+    for kind in ["CustomResourceDefinition", "Secret"] {
+        assert!(
+            !default_kinds.contains(&kind.to_string()),
+            "{default_kinds:?}"
+        );
+    }
+    assert!(default_kinds.contains(&"ConfigMap".to_string()));
+    let explicit = defaults(&["build", "--skip-crds", "--skip-secrets"]);
+    assert_eq!(explicit.stdout, default.stdout);
+    let skipped = defaults(&[
+        "build",
+        "--skip-kinds",
+        "ConfigMap,Ingress.networking.k8s.io",
+    ]);
     assert_eq!(skipped.code, 0, "{}", skipped.stderr);
     let left = kinds(&skipped.stdout);
     for kind in ["CustomResourceDefinition", "Secret", "ConfigMap", "Ingress"] {

@@ -55,14 +55,14 @@ fn parse_label(s: &str) -> Result<(String, String), String> {
     Ok((key.trim().to_string(), value.trim().to_string()))
 }
 
-/// Which objects `build`, `diff` and `get images` print. Defaults keep every object: the build
-/// is what Flux applies, and secrets are already redacted. flux-local and flate skip CRDs and
-/// Secrets by default; `--skip-crds --skip-secrets` does the same here.
+/// Which objects `build`, `diff` and `get images` print. As in flate and flux-local, CRDs and
+/// Secrets are left out by default (`--skip-crds=false`, `--no-skip-secrets` keep them); an
+/// `--output-dir` snapshot, the checks and `validate` always see every object.
 #[derive(Args, Debug, Clone, Default)]
 #[command(next_help_heading = "Output filters (build, diff, get images)")]
 pub struct OutputFilterArgs {
-    /// Leave CustomResourceDefinitions out (`--skip-crds=false` or `--no-skip-crds` keeps them:
-    /// the default).
+    /// Leave CustomResourceDefinitions out of stdout (the default, as in flate; `--skip-crds=false`
+    /// or `--no-skip-crds` keeps them).
     #[arg(
         long,
         value_name = "BOOL",
@@ -70,7 +70,7 @@ pub struct OutputFilterArgs {
         num_args = 0..=1,
         require_equals = true,
         default_missing_value = "true",
-        default_value = "false",
+        default_value = "true",
         overrides_with = "no_skip_crds",
         global = true,
         env = "FLUXSIM_SKIP_CRDS"
@@ -80,8 +80,8 @@ pub struct OutputFilterArgs {
     #[arg(long, hide = true, overrides_with = "skip_crds", global = true)]
     pub no_skip_crds: bool,
 
-    /// Leave Secrets out (`--skip-secrets=false` or `--no-skip-secrets` keeps them: the default;
-    /// their values are redaction tokens either way).
+    /// Leave Secrets out of stdout (the default, as in flate; `--skip-secrets=false` or
+    /// `--no-skip-secrets` keeps them, their values as redaction tokens).
     #[arg(
         long,
         value_name = "BOOL",
@@ -89,7 +89,7 @@ pub struct OutputFilterArgs {
         num_args = 0..=1,
         require_equals = true,
         default_missing_value = "true",
-        default_value = "false",
+        default_value = "true",
         overrides_with = "no_skip_secrets",
         global = true,
         env = "FLUXSIM_SKIP_SECRETS"

@@ -42,6 +42,10 @@ pub fn fluxsim_online(cache: &Path) -> Command {
     }
     cmd.env("PATH", tool_path())
         .env("FLUXSIM_REDACTION_KEY", "fluxsim-tests")
+        // Tests look at every rendered object, CRDs and Secrets (their tokens) included; the
+        // default filters are tested where [`with_default_filters`] removes these.
+        .env("FLUXSIM_SKIP_CRDS", "false")
+        .env("FLUXSIM_SKIP_SECRETS", "false")
         .env("NO_COLOR", "1")
         .env_remove("SOPS_AGE_KEY")
         .env_remove("SOPS_AGE_KEY_FILE")
@@ -50,6 +54,13 @@ pub fn fluxsim_online(cache: &Path) -> Command {
         .arg(cache)
         .arg("--no-progress");
     cmd
+}
+
+/// `cmd` with fluxsim's default output filters (CRDs and Secrets left out of stdout), as users
+/// run it.
+pub fn with_default_filters(cmd: &mut Command) -> &mut Command {
+    cmd.env_remove("FLUXSIM_SKIP_CRDS")
+        .env_remove("FLUXSIM_SKIP_SECRETS")
 }
 
 pub struct Output {
