@@ -1,6 +1,6 @@
 //! The deferred-patch fast path of one build (see [`crate::kustomize::deferred`]): kustomize runs
 //! the kustomization without the patches it would need its OpenAPI schema for, the patches are
-//! applied to its output (cached or fresh), and any failure there reruns kustomize on the full
+//! applied to its output, and any failure there reruns kustomize on the full
 //! kustomization, so the result is always kustomize's.
 
 use super::{BuildError, Prepared, run_kustomize};

@@ -184,7 +184,7 @@ pub async fn build_kustomization(
         return Err(BuildError::PathNotFound(display_spec_path(&rel)));
     }
     let probe = select.as_ref().is_some_and(|s| s.probe);
-    let prepared = {
+    let mut prepared = {
         let (tree, rel, spec) = (tree.clone(), rel.clone(), ks.spec.clone());
         let key_ctx = (
             ctx.cache.clone(),
@@ -235,25 +235,31 @@ pub async fn build_kustomization(
         return Ok(Built::NeedsVars);
     }
     let generated = prepared.planned.generated;
-    let mut ran = match prepared.cached.clone() {
-        Some(stream) => Ran {
-            stream,
-            ..Ran::default()
-        },
+    let (docs, fast_patch, ran) = match prepared.cached.take() {
+        Some(docs) => (docs, FastPatch::NotTried, Ran::default()),
         None => {
             for remote in &prepared.remote {
                 crate::net::remote::check(&remote.at, &remote.entry, ctx.network).await?;
             }
-            run_kustomize(ctx, ks, &tree, &rel, &prepared).await?
+            let mut ran = run_kustomize(ctx, ks, &tree, &rel, &prepared).await?;
+            let stream = std::mem::take(&mut ran.stream);
+            let (docs, fast_patch, rerun) =
+                fast_patch::documents(ctx, ks, &tree, &rel, &prepared, stream).await?;
+            let ran = match fast_patch {
+                FastPatch::FellBack(_) => ran.then(rerun),
+                _ => ran,
+            };
+            // Never keep decrypted plaintext on disk.
+            if !ran.decrypted
+                && let (Some(store), Some(key)) = (&ctx.cache, &prepared.key)
+                && let Ok(json) = serde_json::to_vec(&docs)
+            {
+                let _ = store.put(KUSTOMIZE_BUCKET, key, &json);
+            }
+            (docs, fast_patch, ran)
         }
     };
-    let stream = std::mem::take(&mut ran.stream);
-    let (docs, fast_patch, rerun) =
-        fast_patch::documents(ctx, ks, &tree, &rel, &prepared, stream).await?;
-    let mut warnings = match fast_patch {
-        FastPatch::FellBack(_) => rerun.warnings,
-        _ => ran.warnings,
-    };
+    let mut warnings = ran.warnings;
     let post = {
         let ks = ks.clone();
         let strict = ctx.strict_substitution;
@@ -269,8 +275,8 @@ pub async fn build_kustomization(
     warnings.extend(post.warnings);
     let out = BuildOutput {
         objects: post.objects,
-        kustomize_time: ran.elapsed + rerun.elapsed,
-        queued: ran.queued + rerun.queued,
+        kustomize_time: ran.elapsed,
+        queued: ran.queued,
         fast_patch,
         warnings,
         vars: post.vars,
@@ -290,7 +296,8 @@ struct Prepared {
     /// What kustomize would fetch itself.
     remote: Vec<crate::cache::RemoteEntry>,
     key: Option<Key>,
-    cached: Option<String>,
+    /// kustomize's documents (deferred patches applied) from the cache.
+    cached: Option<Vec<Value>>,
     cached_hit: bool,
     role: Role,
     reach: ChangeReach,
@@ -300,7 +307,9 @@ struct Prepared {
 
 type KeyContext = (Option<Arc<Store>>, String, Arc<DecryptContext>);
 
-const KUSTOMIZE_BUCKET: &str = "kustomize-build-v1";
+/// kustomize's output for a kustomization, as the JSON array of its documents with any deferred
+/// patches applied: a warm run neither plans the fast path again nor parses YAML.
+const KUSTOMIZE_BUCKET: &str = "kustomize-docs-v1";
 
 fn prepare(
     tree: &SourceTree,
@@ -331,13 +340,15 @@ fn prepare(
             split: None,
         });
     }
-    let (planned, split) = fast_patch::split(fast, planned, &tree.root, read_set.as_deref());
+    // The key is the full kustomization's: the fast path gives kustomize's documents exactly,
+    // and `fast` keeps --no-fast-patch (for bisecting) from reading what the fast path wrote.
     let key = match (&cache, &read_set) {
         (Some(_), Some(files)) => digest_files(&tree.root, files).ok().map(|digest| {
-            let mut k = KeyBuilder::new("kustomize-build")
+            let mut k = KeyBuilder::new("kustomize-docs")
                 .text("kustomize", &identity)
                 .text("dir", &rel.to_string_lossy())
                 .json("kustomization", &planned.content)
+                .text("fast-patch", if fast { "on" } else { "off" })
                 .key("files", &digest);
             if decryption {
                 k = k.text("age", &decrypt_ctx.keys.recipients().join(","));
@@ -346,11 +357,15 @@ fn prepare(
         }),
         _ => None,
     };
-    let cached = match (&cache, &key) {
+    let cached: Option<Vec<Value>> = match (&cache, &key) {
         (Some(store), Some(key)) => store
             .get(KUSTOMIZE_BUCKET, key)
-            .and_then(|b| String::from_utf8(b).ok()),
+            .and_then(|b| serde_json::from_slice(&b).ok()),
         _ => None,
+    };
+    let (planned, split) = match cached {
+        Some(_) => (planned, None),
+        None => fast_patch::split(fast, planned, &tree.root, read_set.as_deref()),
     };
     Ok(Prepared {
         planned,
@@ -372,6 +387,22 @@ struct Ran {
     elapsed: Duration,
     queued: Duration,
     warnings: Vec<Diagnostic>,
+    /// Files were decrypted for it (its output is never cached).
+    decrypted: bool,
+}
+
+impl Ran {
+    /// This run followed by `rerun` (the fallback of the fast path): the rerun's output and
+    /// warnings, both runs' times.
+    fn then(self, rerun: Ran) -> Ran {
+        Ran {
+            stream: rerun.stream,
+            elapsed: self.elapsed + rerun.elapsed,
+            queued: self.queued + rerun.queued,
+            warnings: rerun.warnings,
+            decrypted: self.decrypted || rerun.decrypted,
+        }
+    }
 }
 
 /// Materializes what the build reads in a private folder, decrypts, runs kustomize, caches.
@@ -430,16 +461,13 @@ async fn run_kustomize(
         (stream, elapsed, queued)
     };
     drop(scratch);
-    // Never keep decrypted plaintext on disk.
-    if !decrypted && let (Some(store), Some(key)) = (&ctx.cache, &prepared.key) {
-        let _ = store.put(KUSTOMIZE_BUCKET, key, stream.as_bytes());
-    }
     let warnings = warnings.into_iter().map(Diagnostic::warning).collect();
     Ok(Ran {
         stream,
         elapsed,
         queued,
         warnings,
+        decrypted,
     })
 }
 
