@@ -6,6 +6,7 @@
 //! redaction can keep it out of every output.
 
 use crate::kustomize::generate::find_kustomization_file;
+use crate::model::SecretValue;
 use crate::object;
 use crate::sops::{self, FileFormat, Keyring, SopsError};
 use crate::workspace::replace_file;
@@ -13,6 +14,8 @@ use crate::yaml;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+
+mod plain_values;
 
 const DECRYPT_ANNOTATION: &str = "kustomize.toolkit.fluxcd.io/decrypt";
 /// Flux decrypts source files up to this size.
@@ -22,6 +25,9 @@ const MAX_ENCRYPTED_FILE: u64 = 5 << 20;
 #[derive(Default)]
 pub struct DecryptContext {
     pub keys: Keyring,
+    /// Every value decrypted in the run, from files and objects, also by builds that failed
+    /// afterwards (their errors may quote it): the run registers them all for redaction.
+    decrypted: std::sync::Mutex<Vec<SecretValue>>,
 }
 
 impl DecryptContext {
@@ -29,7 +35,23 @@ impl DecryptContext {
     /// sops default key file.
     pub fn load(files: &[PathBuf]) -> Result<DecryptContext, SopsError> {
         let keys = Keyring::load(files, &|k| std::env::var(k).ok())?;
-        Ok(DecryptContext { keys })
+        Ok(DecryptContext {
+            keys,
+            decrypted: Default::default(),
+        })
+    }
+
+    fn remember(&self, values: &[SecretValue]) {
+        let mut all = self.decrypted.lock().unwrap_or_else(|p| p.into_inner());
+        all.extend(values.iter().cloned());
+    }
+
+    /// Every value decrypted so far, sorted, once each.
+    pub fn decrypted_values(&self) -> Vec<SecretValue> {
+        let mut all = self.decrypted.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        all.sort();
+        all.dedup();
+        all
     }
 }
 
@@ -62,23 +84,31 @@ pub struct ObjectDecryption {
     pub warning: Option<String>,
     /// The object stays encrypted: who could open it (`age1…`, or the key types).
     pub needs_key: Option<String>,
-    /// Plain values that were encrypted (for redaction).
-    pub secret_values: Vec<String>,
+    /// Plain values that were encrypted, with where (for redaction).
+    pub secret_values: Vec<SecretValue>,
+}
+
+/// What decrypting a build's source files did.
+#[derive(Debug, Default)]
+pub struct DecryptedSources {
+    pub warnings: Vec<String>,
+    /// Something was decrypted (the build's output must not be cached).
+    pub decrypted: bool,
+    /// The plain values, with the file each came from (for redaction).
+    pub values: Vec<SecretValue>,
 }
 
 /// `DecryptSources`: decrypts, in the private copy, the files the kustomization in `dir` (and
-/// the local folders it includes) read through secretGenerator and patches. Returns the
-/// warnings and whether anything was decrypted.
+/// the local folders it includes) read through secretGenerator and patches.
 pub fn decrypt_sources(
     ctx: &DecryptContext,
     dir: &Path,
     root: &Path,
-) -> Result<(Vec<String>, bool), DecryptError> {
-    let mut warnings = Vec::new();
+) -> Result<DecryptedSources, DecryptError> {
+    let mut out = DecryptedSources::default();
     let mut seen = BTreeSet::new();
-    let mut decrypted = false;
-    visit(ctx, dir, root, &mut seen, &mut warnings, &mut decrypted)?;
-    Ok((warnings, decrypted))
+    visit(ctx, dir, root, &mut seen, &mut out)?;
+    Ok(out)
 }
 
 fn visit(
@@ -86,8 +116,7 @@ fn visit(
     dir: &Path,
     root: &Path,
     seen: &mut BTreeSet<PathBuf>,
-    warnings: &mut Vec<String>,
-    decrypted: &mut bool,
+    out: &mut DecryptedSources,
 ) -> Result<(), DecryptError> {
     if !seen.insert(dir.to_path_buf()) {
         return Ok(());
@@ -121,20 +150,20 @@ fn visit(
         for entry in strings(&generator, "files") {
             let (key, path) = entry.split_once('=').unwrap_or((&entry, &entry));
             let format = sops::format_for_path(key);
-            *decrypted |= decrypt_file_in_place(ctx, &dir.join(path), format, root, warnings)?;
+            decrypt_file_in_place(ctx, &dir.join(path), format, root, out)?;
         }
         for env in strings(&generator, "envs") {
             let format = match sops::format_for_path(&env) {
                 FileFormat::Binary => FileFormat::Dotenv,
                 f => f,
             };
-            *decrypted |= decrypt_file_in_place(ctx, &dir.join(&env), format, root, warnings)?;
+            decrypt_file_in_place(ctx, &dir.join(&env), format, root, out)?;
         }
     }
     for patch in list("patches") {
         if let Some(p) = patch.get("path").and_then(Value::as_str) {
             let format = sops::format_for_path(p);
-            *decrypted |= decrypt_file_in_place(ctx, &dir.join(p), format, root, warnings)?;
+            decrypt_file_in_place(ctx, &dir.join(p), format, root, out)?;
         }
     }
     for key in ["resources", "components"] {
@@ -145,7 +174,7 @@ fn visit(
             }
             let sub = dir.join(p);
             if sub.is_dir() && sub.starts_with(root) {
-                visit(ctx, &sub, root, seen, warnings, decrypted)?;
+                visit(ctx, &sub, root, seen, out)?;
             }
         }
     }
@@ -157,34 +186,41 @@ fn decrypt_file_in_place(
     path: &Path,
     format: FileFormat,
     root: &Path,
-    warnings: &mut Vec<String>,
-) -> Result<bool, DecryptError> {
+    out: &mut DecryptedSources,
+) -> Result<(), DecryptError> {
     let shown = crate::kustomize::generate::display(path, root);
     let failed = |cause: String| DecryptError::Source {
         file: shown.clone(),
         cause,
     };
     let Ok(meta) = std::fs::metadata(path) else {
-        return Ok(false); // kustomize reports missing files itself
+        return Ok(()); // kustomize reports missing files itself
     };
     if !meta.is_file() || meta.len() > MAX_ENCRYPTED_FILE {
-        return Ok(false);
+        return Ok(());
     }
     let bytes = std::fs::read(path).map_err(|e| failed(e.to_string()))?;
     let marker = sops::marker_bytes(format);
     if !bytes.windows(marker.len()).any(|w| w == marker) {
-        return Ok(false);
+        return Ok(());
     }
     match sops::decrypt_file(&bytes, format, format, &ctx.keys) {
-        Ok(out) => {
-            warnings.extend(out.warnings.into_iter().map(|w| format!("{shown}: {w}")));
-            replace_file(path, &out.bytes).map_err(|e| failed(e.to_string()))?;
-            Ok(true)
+        Ok(plain) => {
+            // Registered before anything can fail: kustomize's error may quote the file.
+            let values = plain_values::of_file(&shown, format, &bytes, &plain.bytes);
+            ctx.remember(&values);
+            out.values.extend(values);
+            let shown_warning = |w: String| format!("{shown}: {w}");
+            out.warnings
+                .extend(plain.warnings.into_iter().map(shown_warning));
+            replace_file(path, &plain.bytes).map_err(|e| failed(e.to_string()))?;
+            out.decrypted = true;
+            Ok(())
         }
         Err(e @ (SopsError::NoMatchingKey { .. } | SopsError::UnsupportedKeyType { .. })) => {
             // Without a key the file stays encrypted; kustomize still builds, values unknown.
-            warnings.push(format!("{shown}: {e}"));
-            Ok(false)
+            out.warnings.push(format!("{shown}: {e}"));
+            Ok(())
         }
         Err(e) => Err(failed(e.to_string())),
     }
@@ -217,11 +253,14 @@ pub fn decrypt_object(
             Ok(d) => {
                 // No MAC warning here: kustomize re-serializes objects, so the MAC of a built
                 // object rarely matches, which is why Flux does not check it.
-                collect_plain(obj, &d.value, &mut result.secret_values);
+                result.secret_values = plain_values::of_object(obj, &d.value);
+                ctx.remember(&result.secret_values);
                 let mut value = d.value;
                 if !is_secret {
                     // Secrets are redacted whole; other kinds in the fields that were encrypted.
-                    let marks = crate::taint::changed_paths(obj, &value, &result.secret_values);
+                    let texts: Vec<String> =
+                        result.secret_values.iter().map(|v| v.value.clone()).collect();
+                    let marks = crate::taint::changed_paths(obj, &value, &texts);
                     crate::taint::mark(&mut value, &marks);
                 }
                 *obj = value;
@@ -255,7 +294,8 @@ pub fn decrypt_object(
     if is_secret && decryption {
         match sops::decrypt_secret_data(obj, &ctx.keys) {
             Ok(Some(v)) => {
-                collect_plain(obj, &v, &mut result.secret_values);
+                result.secret_values = plain_values::of_object(obj, &v);
+                ctx.remember(&result.secret_values);
                 *obj = v;
             }
             Ok(None) => {}
@@ -339,51 +379,6 @@ fn valid_placeholders(doc: &mut Value) {
     }
 }
 
-/// The plain values at every place where the encrypted document differs from the decrypted
-/// one (values that were encrypted). Secret data values are base64-decoded too.
-fn collect_plain(before: &Value, after: &Value, out: &mut Vec<String>) {
-    match (before, after) {
-        (Value::Object(a), Value::Object(b)) => {
-            for (k, vb) in b {
-                match a.get(k) {
-                    Some(va) => collect_plain(va, vb, out),
-                    None => collect_all(vb, out),
-                }
-            }
-        }
-        (Value::Array(a), Value::Array(b)) => {
-            for (i, vb) in b.iter().enumerate() {
-                match a.get(i) {
-                    Some(va) => collect_plain(va, vb, out),
-                    None => collect_all(vb, out),
-                }
-            }
-        }
-        (a, b) if a != b => collect_all(b, out),
-        _ => {}
-    }
-}
-
-fn collect_all(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::String(s) => {
-            use base64::Engine;
-            if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(s.trim())
-                && let Ok(text) = String::from_utf8(bytes)
-                && !text.is_empty()
-            {
-                out.push(text);
-            }
-            out.push(s.clone());
-        }
-        Value::Number(n) => out.push(n.to_string()),
-        Value::Bool(b) => out.push(b.to_string()),
-        Value::Array(a) => a.iter().for_each(|x| collect_all(x, out)),
-        Value::Object(m) => m.values().for_each(|x| collect_all(x, out)),
-        Value::Null => {}
-    }
-}
-
 fn annotation_disabled(obj: &Value) -> bool {
     object::annotations(obj)
         .and_then(|a| a.get(DECRYPT_ANNOTATION))
@@ -406,18 +401,5 @@ mod tests {
             e.to_string().contains("configuring decryption is required"),
             "{e}"
         );
-    }
-
-    #[test]
-    fn collects_changed_leaves() {
-        let mut out = Vec::new();
-        collect_plain(
-            &json!({"a":"ENC[x]","b":"same","c":{"d":"ENC[y]"}}),
-            &json!({"a":"hunter2","b":"same","c":{"d":"aHVudGVyMw=="}}),
-            &mut out,
-        );
-        assert!(out.contains(&"hunter2".to_string()));
-        assert!(out.contains(&"hunter3".to_string()));
-        assert!(!out.contains(&"same".to_string()));
     }
 }

@@ -9,7 +9,7 @@ use crate::engine::{self, ChangedOnly};
 use crate::graph::{self, Analysis};
 use crate::helm::{HelmOptions, Renderer};
 use crate::kustomize::KustomizeCommand;
-use crate::model::{Cluster, NamespacedName, Outcome, OwnerId, OwnerKind, Severity};
+use crate::model::{Cluster, NamespacedName, Outcome, OwnerId, OwnerKind, SecretValue, Severity};
 use crate::redact::Redactor;
 use crate::releases::{self, ReleaseStage, Renderers};
 use crate::reporter::Reporter;
@@ -135,7 +135,7 @@ pub async fn run(
     let reconciled = engine::reconcile(
         &discovery,
         sources.clone(),
-        ctx,
+        ctx.clone(),
         opts.selection.clone(),
         reporter.clone(),
     )
@@ -160,7 +160,7 @@ pub async fn run(
         diagnostics: reconciled.diagnostics,
     };
     cluster.owners.extend(releases);
-    let redactor = redactor(opts, &mut cluster);
+    let redactor = redactor(opts, &mut cluster, ctx.decrypt.decrypted_values());
     if !opts.show_secrets {
         scrub_messages(&mut cluster, &redactor);
     }
@@ -225,14 +225,16 @@ fn renderers(opts: &RunOptions, kustomize: &KustomizeCommand) -> Option<Arc<Rend
     }
 }
 
-/// The run's redactor, with every secret value the owners handled registered. Values a release
-/// read from Secrets or from marked fields: only the registered secret values inside them are
-/// hidden, so `echo.example.com` shows as `echo.<secret:…>`.
-fn redactor(opts: &RunOptions, cluster: &mut Cluster) -> Redactor {
+/// The run's redactor, with every value the run decrypted (`decrypted`, also by builds that
+/// failed) and every secret value the owners handled registered. Values a release read from
+/// Secrets or from marked fields: only the registered secret values inside them are hidden, so
+/// `echo.example.com` shows as `echo.<secret:…>`.
+fn redactor(opts: &RunOptions, cluster: &mut Cluster, decrypted: Vec<SecretValue>) -> Redactor {
     let mut redactor = match &opts.redaction_key {
         Some(k) => Redactor::new(k.as_bytes().to_vec()),
         None => Redactor::with_key_in(&opts.cache_dir),
     };
+    redactor.add_values(decrypted);
     for r in cluster.kustomizations() {
         redactor.add_values(r.secrets.iter().cloned());
     }
@@ -249,17 +251,19 @@ fn redactor(opts: &RunOptions, cluster: &mut Cluster) -> Redactor {
 
 /// Every message the run recorded (verdicts, diagnostics) with the secret values it may quote
 /// (a chart's `fail` message, a kustomize error citing a decrypted file) replaced by tokens, so
-/// no view can print them.
+/// no view can print them. A value the owner read itself gets the token of where it read it.
 fn scrub_messages(cluster: &mut Cluster, redactor: &Redactor) {
     for r in cluster.owners.values_mut() {
+        let own = &r.secrets;
+        let scrub = |m: &mut String| *m = redactor.scrub_text_for(m, own);
         match &mut r.outcome {
-            Outcome::Failed(f) => f.message = redactor.scrub_text(&f.message),
-            Outcome::Blocked(b) => b.message = redactor.scrub_text(&b.message),
-            Outcome::Skipped(s) => s.message = redactor.scrub_text(&s.message),
+            Outcome::Failed(f) => scrub(&mut f.message),
+            Outcome::Blocked(b) => scrub(&mut b.message),
+            Outcome::Skipped(s) => scrub(&mut s.message),
             _ => {}
         }
         for d in &mut r.diagnostics {
-            d.message = redactor.scrub_text(&d.message);
+            scrub(&mut d.message);
         }
     }
     for d in &mut cluster.diagnostics {

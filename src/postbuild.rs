@@ -2,7 +2,7 @@
 //! record which variables were defined and used (for the plan checks and secret redaction).
 
 use crate::flux::Kustomization;
-use crate::model::{Diagnostic, ObjectKey, VarOrigin, VarsSeen};
+use crate::model::{Diagnostic, ObjectKey, SecretValue, VarOrigin, VarsSeen};
 use crate::substitute::{self, PostBuild, RefKind, Variables};
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -17,8 +17,9 @@ pub type VarLookup = Arc<dyn Fn(&RefKind, &str) -> Option<Value> + Send + Sync>;
 #[derive(Clone, Debug, Default)]
 pub struct VarsReport {
     pub seen: VarsSeen,
-    /// Plain values of variables that came from Secrets (kept for redaction, never printed).
-    pub secret_values: Vec<String>,
+    /// Plain values of variables that came from Secrets, with the Secret and key (kept for
+    /// redaction, never printed).
+    pub secret_values: Vec<SecretValue>,
     /// Things fluxsim could not know offline, reported on the Kustomization.
     pub warnings: Vec<Diagnostic>,
     /// Keys that would open substituteFrom objects that stayed encrypted.
@@ -147,11 +148,18 @@ pub fn substitute_all(
             defined: origins(&pb, &vars, lookup, &ks.id.namespace),
             ..Default::default()
         },
-        secret_values: vars
-            .values()
-            .filter(|v| v.from_secret && !v.value.is_empty())
-            .map(|v| v.value.clone())
-            .collect(),
+        secret_values: {
+            let from = defined_in(&pb, lookup, &ks.id.namespace);
+            vars.iter()
+                .filter(|(_, v)| v.from_secret && !v.value.is_empty())
+                .map(|(name, v)| {
+                    let origin = from.get(name).cloned().unwrap_or_else(|| {
+                        SecretValue::object_origin("Kustomization", &ks.id.namespace, &ks.id.name, name)
+                    });
+                    SecretValue::new(origin, v.value.clone())
+                })
+                .collect()
+        },
     };
     for obj in objects
         .iter()
@@ -164,15 +172,39 @@ pub fn substitute_all(
         return Ok(report);
     }
     report.seen.substituted = true;
+    let secret_texts: Vec<String> = report.secret_values.iter().map(|v| v.value.clone()).collect();
     for obj in objects.iter_mut() {
         let mut done = substitute::substitute_object(obj, &vars, strict)?;
-        if !report.secret_values.is_empty() {
-            let marks = crate::taint::changed_paths(obj, &done, &report.secret_values);
+        if !secret_texts.is_empty() {
+            let marks = crate::taint::changed_paths(obj, &done, &secret_texts);
             crate::taint::mark(&mut done, &marks);
         }
         *obj = done;
     }
     Ok(report)
+}
+
+/// For each variable a `substituteFrom` object defines, the redaction origin of its value (the
+/// last object defining it, as for [`origins`]).
+fn defined_in(
+    pb: &PostBuild,
+    lookup: &VarLookup,
+    namespace: &str,
+) -> std::collections::HashMap<String, String> {
+    let mut out = std::collections::HashMap::new();
+    for r in &pb.substitute_from {
+        let Some(obj) = lookup(&r.kind, &r.name) else {
+            continue;
+        };
+        for field in ["data", "stringData"] {
+            let keys = obj.get(field).and_then(Value::as_object).into_iter().flatten();
+            for (k, _) in keys {
+                let kind = r.kind.to_string();
+                out.insert(k.clone(), SecretValue::object_origin(&kind, namespace, &r.name, k));
+            }
+        }
+    }
+    out
 }
 
 /// Where each variable's final value came from: the last `substituteFrom` object defining it,

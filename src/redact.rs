@@ -1,17 +1,26 @@
 //! Keeps secret values out of every output.
 //!
-//! Secret `data`/`stringData` values become `<secret:XXXXXXXXXX>` tokens: a keyed hash (HMAC-SHA256)
-//! of the value, so equal values give equal tokens and a changed value a changed token, while a
-//! reader without the key cannot test guesses of a short value. Values that reached other objects
-//! through substitution or decryption are replaced in the fields [`crate::taint`] marked, and
-//! values a HelmRelease read from Secrets anywhere in that release's output. The key is random,
-//! kept in the cache folder so snapshots stay byte-identical between runs on one machine.
+//! A secret value becomes a `<secret:XXXXXXXXXX>` token: a keyed hash (HMAC-SHA256) of the value
+//! *and of where it was read* (`Secret/apps/db:password`, a SOPS file). The same value in the same
+//! place gets the same token on every run with the same key, so diffs stay meaningful; a reader
+//! without the key cannot test guesses, and a pull request that plants a guess in a Secret of its
+//! own gets a token of its own, never the real secret's. Secret `data`/`stringData` values are
+//! replaced whole; values that reached other objects through substitution or decryption in the
+//! fields [`crate::taint`] marked; values a HelmRelease read from Secrets, and values decrypted
+//! from source files before kustomize ran, wherever they appear in that owner's output. Free text
+//! (messages, logs) loses every registered value and its cheap derived forms (base64, upper and
+//! lower case, JSON-quoted). The key is random, kept private in the cache folder ([`key`]).
 
+mod forms;
+pub mod key;
+
+use crate::model::SecretValue;
 use base64::Engine;
+use forms::{Form, Forms};
 use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::Sha256;
-use std::collections::BTreeSet;
+use std::collections::HashMap;
 use std::path::Path;
 
 /// Values this long or longer are also replaced when they appear inside a longer string; shorter
@@ -22,165 +31,148 @@ const MIN_SUBSTRING_LEN: usize = 4;
 /// as a whole word: a short secret must not turn every `apps` in a message into a token.
 const MIN_FREE_TEXT_LEN: usize = 8;
 
+/// Whether a value is long enough to be replaced wherever it appears, even where nothing says it
+/// was put there (a value kustomize read from a decrypted file): `true` or `1` would not be.
+pub fn distinctive(value: &str) -> bool {
+    value.len() >= MIN_FREE_TEXT_LEN
+}
+
 #[derive(Clone)]
 pub struct Redactor {
     key: Vec<u8>,
-    /// Longest first, so that a value containing another is replaced whole.
-    values: Vec<String>,
-    /// Matcher over `values` for free text, built on first use.
-    text_matcher: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>>,
+    /// Every registered value and derived form.
+    forms: Forms,
 }
 
 impl Redactor {
     pub fn new(key: Vec<u8>) -> Redactor {
         Redactor {
             key,
-            values: Vec::new(),
-            text_matcher: std::sync::OnceLock::new(),
+            forms: Forms::default(),
         }
     }
 
-    /// Replaces the registered secret values in free text (a message, a log line) by their
-    /// tokens.
+    /// Loads the key from `dir/redaction.key`, creating it (mode 0600) when missing. Falls back
+    /// to a key that only lives for this run when the folder cannot hold one.
+    pub fn with_key_in(dir: &Path) -> Redactor {
+        match key::load_or_create(dir) {
+            Some(k) => Redactor::new(k),
+            None => {
+                let mut k = vec![0u8; 32];
+                let _ = getrandom::fill(&mut k);
+                Redactor::new(k)
+            }
+        }
+    }
+
+    /// Registers plain values that must not appear anywhere, with their derived forms.
+    pub fn add_values<I: IntoIterator<Item = SecretValue>>(&mut self, values: I) {
+        self.forms.add(values);
+    }
+
+    /// The token of `plain` read at `origin`.
+    pub fn token(&self, origin: &str, plain: &[u8]) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
+            .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+        // Length-prefixed, so no (origin, value) pair can be confused with another.
+        mac.update(&(origin.len() as u64).to_be_bytes());
+        mac.update(origin.as_bytes());
+        mac.update(plain);
+        let digest = mac.finalize().into_bytes();
+        format!("<secret:{}>", hex::encode(&digest[..5]))
+    }
+
+    /// Replaces the registered secret values (and their derived forms) in free text by their
+    /// tokens, each bound to the origin it was registered with.
     pub fn scrub_text(&self, text: &str) -> String {
-        let matcher = self.text_matcher.get_or_init(|| {
-            let patterns: Vec<&str> = self
-                .values
-                .iter()
-                .filter(|v| v.len() >= MIN_SUBSTRING_LEN)
-                .map(String::as_str)
-                .collect();
-            aho_corasick::AhoCorasick::builder()
-                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-                .build(patterns)
-                .ok()
-        });
-        let Some(matcher) = matcher else {
-            return text.to_string();
+        self.scrub_text_for(text, &[])
+    }
+
+    /// [`Self::scrub_text`] for a message of an owner that read `own`: a value it read itself
+    /// gets the token of where it read it, so that its message never shows the token another
+    /// owner's secret has (which would confirm that the two values are equal).
+    pub fn scrub_text_for(&self, text: &str, own: &[SecretValue]) -> String {
+        let text = forms::scrub_age_identities(text, |m| self.token("age identity", m.as_bytes()));
+        let own = preferred_origins(own);
+        let Some(matcher) = self.forms.matcher() else {
+            return text;
         };
         let mut out = String::with_capacity(text.len());
         let mut at = 0;
-        for m in matcher.find_iter(text) {
-            let value = &text[m.start()..m.end()];
+        for m in matcher.find_iter(&text) {
+            let form = self.forms.matched(m.pattern());
             let word = |i: Option<char>| i.is_none_or(|c| !c.is_alphanumeric());
             let whole =
                 word(text[..m.start()].chars().next_back()) && word(text[m.end()..].chars().next());
-            if value.len() < MIN_FREE_TEXT_LEN && !whole {
+            if m.len() < MIN_FREE_TEXT_LEN && !whole {
                 continue;
             }
             out.push_str(&text[at..m.start()]);
-            out.push_str(&self.token(value.as_bytes()));
+            out.push_str(&self.token_of(form, &own));
             at = m.end();
         }
         out.push_str(&text[at..]);
         out
     }
 
-    /// Loads the key from `dir/redaction.key`, creating it when missing. Falls back to a key that
-    /// only lives for this run when the folder is not writable.
-    pub fn with_key_in(dir: &Path) -> Redactor {
-        let path = dir.join("redaction.key");
-        if let Ok(k) = std::fs::read(&path)
-            && k.len() >= 32
-        {
-            return Redactor::new(k);
-        }
-        let mut key = vec![0u8; 32];
-        if getrandom::fill(&mut key).is_err() {
-            key =
-                format!("{:?}{:?}", std::time::SystemTime::now(), std::process::id()).into_bytes();
-        }
-        if std::fs::create_dir_all(dir).is_ok() {
-            let tmp = dir.join(format!("redaction.key.{}", std::process::id()));
-            if std::fs::write(&tmp, &key).is_ok() {
-                let _ = std::fs::rename(&tmp, &path);
-                if let Ok(k) = std::fs::read(&path) {
-                    return Redactor::new(k);
-                }
-            }
-        }
-        Redactor::new(key)
-    }
-
-    /// Registers plain values that must not appear anywhere.
-    pub fn add_values<I: IntoIterator<Item = String>>(&mut self, values: I) {
-        self.text_matcher = std::sync::OnceLock::new();
-        let mut all: BTreeSet<String> = self.values.drain(..).collect();
-        all.extend(values.into_iter().filter(|v| !v.is_empty()));
-        self.values = all.into_iter().collect();
-        self.values
-            .sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
-    }
-
-    /// For text known to contain a secret (a marked field): the registered secret values found
-    /// in it, so that only they are replaced; the text itself when none is.
-    pub fn refine(&self, texts: &[String]) -> Vec<String> {
+    /// For texts known to contain a secret (values a HelmRelease read, marked fields): the
+    /// registered secret values found in each, so that only they are replaced; the text itself
+    /// when none is. What is found keeps the origin of the text it was found in.
+    pub fn refine(&self, texts: &[SecretValue]) -> Vec<SecretValue> {
         let mut out = Vec::new();
         for t in texts {
-            let found: Vec<&String> = self
-                .values
-                .iter()
-                .filter(|v| v.len() >= MIN_SUBSTRING_LEN && t.contains(v.as_str()))
+            let found: Vec<SecretValue> = self
+                .forms
+                .values_in(&t.value, MIN_SUBSTRING_LEN)
+                .map(|v| SecretValue::new(t.origin.clone(), v))
                 .collect();
             if found.is_empty() {
                 out.push(t.clone());
             } else {
-                out.extend(found.into_iter().cloned());
+                out.extend(found);
             }
         }
+        out.sort();
+        out.dedup();
         out
-    }
-
-    pub fn token(&self, plain: &[u8]) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key)
-            .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
-        mac.update(plain);
-        let digest = mac.finalize().into_bytes();
-        format!("<secret:{}>", hex::encode(&digest[..5]))
     }
 
     /// Redacts one object in place: Secret values, and the fields marked as holding secrets.
     pub fn redact_object(&self, obj: &mut Value) {
-        self.redact_object_with(obj, &[]);
+        self.redact_object_with(obj, &[], &[]);
     }
 
-    /// Like [`Self::redact_object`], and also replaces `extra` values anywhere in the object
-    /// (values a HelmRelease read from Secrets: where a chart puts them is not known).
-    pub fn redact_object_with(&self, obj: &mut Value, extra: &[String]) {
+    /// Like [`Self::redact_object`]; `own` are the values the object's owner read (their origins
+    /// win in its marked fields), and `anywhere` values are replaced wherever they appear in the
+    /// object (values a HelmRelease read from Secrets, values kustomize read from decrypted
+    /// files: where a chart or kustomize puts them is not known).
+    pub fn redact_object_with(&self, obj: &mut Value, own: &[SecretValue], anywhere: &[SecretValue]) {
         let marks = crate::taint::take(obj);
-        let is_secret = obj.get("kind").and_then(Value::as_str) == Some("Secret");
-        if is_secret && let Some(map) = obj.as_object_mut() {
-            if let Some(Value::Object(data)) = map.get_mut("data") {
-                for v in data.values_mut() {
-                    let plain = match v.as_str() {
-                        Some(s) => base64::engine::general_purpose::STANDARD
-                            .decode(s.trim())
-                            .unwrap_or_else(|_| s.as_bytes().to_vec()),
-                        None => v.to_string().into_bytes(),
-                    };
-                    *v = Value::String(self.token(&plain));
-                }
-            }
-            if let Some(Value::Object(data)) = map.get_mut("stringData") {
-                for v in data.values_mut() {
-                    let plain = v
-                        .as_str()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| v.to_string());
-                    *v = Value::String(self.token(plain.as_bytes()));
-                }
-            }
+        let (kind, ns, name) = identity(obj);
+        if kind == "Secret" {
+            self.redact_secret_data(obj, &ns, &name);
         }
+        let prefer = preferred_origins(own);
         for pointer in &marks {
+            let at = SecretValue::object_origin(&kind, &ns, &name, pointer);
             if let Some(v) = obj.pointer_mut(pointer) {
-                self.scrub(v, &self.values, true);
+                let scope = Scope {
+                    forms: &self.forms,
+                    prefer: &prefer,
+                    marked: Some(&at),
+                };
+                self.scrub(v, &scope);
             }
         }
-        if !extra.is_empty() {
-            let mut extra: Vec<String> = extra.iter().filter(|v| !v.is_empty()).cloned().collect();
-            extra.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
-            extra.dedup();
-            self.scrub(obj, &extra, false);
+        if !anywhere.is_empty() {
+            let mut extra = Forms::default();
+            extra.add(anywhere.iter().cloned());
+            let scope = Scope {
+                forms: &extra,
+                prefer: &HashMap::new(),
+                marked: None,
+            };
+            self.scrub(obj, &scope);
         }
     }
 
@@ -189,108 +181,119 @@ impl Redactor {
         crate::taint::take(obj);
     }
 
-    /// Replaces `values` in every leaf under `v`. In a marked field (`marked`), a leaf that
+    fn redact_secret_data(&self, obj: &mut Value, ns: &str, name: &str) {
+        let Some(map) = obj.as_object_mut() else {
+            return;
+        };
+        for field in ["data", "stringData"] {
+            let Some(Value::Object(data)) = map.get_mut(field) else {
+                continue;
+            };
+            for (k, v) in data.iter_mut() {
+                let plain = match (field, v.as_str()) {
+                    ("data", Some(s)) => base64::engine::general_purpose::STANDARD
+                        .decode(s.trim())
+                        .unwrap_or_else(|_| s.as_bytes().to_vec()),
+                    (_, Some(s)) => s.as_bytes().to_vec(),
+                    (_, None) => v.to_string().into_bytes(),
+                };
+                let origin = SecretValue::object_origin("Secret", ns, name, k);
+                *v = Value::String(self.token(&origin, &plain));
+            }
+        }
+    }
+
+    fn token_of(&self, form: &Form, prefer: &HashMap<&str, &str>) -> String {
+        let origin = prefer
+            .get(form.secret.value.as_str())
+            .copied()
+            .unwrap_or(&form.secret.origin);
+        self.token(origin, form.secret.value.as_bytes())
+    }
+
+    /// Replaces the scope's values in every leaf under `v`. In a marked field, a leaf that
     /// contains a value too short to replace safely is replaced whole.
-    fn scrub(&self, v: &mut Value, values: &[String], marked: bool) {
+    fn scrub(&self, v: &mut Value, scope: &Scope) {
         match v {
             Value::String(s) => {
-                if let Some(r) = self.replace_in(s, values, marked) {
+                if let Some(r) = self.replace_in(s, scope) {
                     *s = r;
                 }
             }
-            Value::Number(n) => {
-                let text = n.to_string();
-                if marked || values.contains(&text) {
-                    *v = Value::String(self.token(text.as_bytes()));
+            Value::Number(_) | Value::Bool(_) => {
+                let text = match v {
+                    Value::Number(n) => n.to_string(),
+                    _ => v.to_string(),
+                };
+                let token = match (scope.forms.exact(&text), scope.marked) {
+                    (Some(form), _) => Some(self.token_of(form, scope.prefer)),
+                    (None, Some(at)) => Some(self.token(at, text.as_bytes())),
+                    (None, None) => None,
+                };
+                if let Some(t) = token {
+                    *v = Value::String(t);
                 }
             }
-            Value::Bool(b) => {
-                let text = b.to_string();
-                if marked || values.contains(&text) {
-                    *v = Value::String(self.token(text.as_bytes()));
-                }
-            }
-            Value::Array(a) => a.iter_mut().for_each(|x| self.scrub(x, values, marked)),
-            Value::Object(m) => m.values_mut().for_each(|x| self.scrub(x, values, marked)),
+            Value::Array(a) => a.iter_mut().for_each(|x| self.scrub(x, scope)),
+            Value::Object(m) => m.values_mut().for_each(|x| self.scrub(x, scope)),
             Value::Null => {}
         }
     }
 
-    fn replace_in(&self, s: &str, values: &[String], marked: bool) -> Option<String> {
+    fn replace_in(&self, s: &str, scope: &Scope) -> Option<String> {
         let mut out: Option<String> = None;
-        for value in values {
+        for form in scope.forms.iter() {
             let current = out.as_deref().unwrap_or(s);
-            if current == value {
-                return Some(self.token(value.as_bytes()));
+            if current == form.text {
+                return Some(self.token_of(form, scope.prefer));
             }
-            if !current.contains(value.as_str()) {
+            if !current.contains(form.text.as_str()) {
                 continue;
             }
-            if value.len() >= MIN_SUBSTRING_LEN {
-                out = Some(current.replace(value.as_str(), &self.token(value.as_bytes())));
-            } else if marked {
-                return Some(self.token(s.as_bytes()));
+            if form.text.len() >= MIN_SUBSTRING_LEN {
+                let token = self.token_of(form, scope.prefer);
+                out = Some(current.replace(form.text.as_str(), &token));
+            } else if let Some(at) = scope.marked {
+                return Some(self.token(at, s.as_bytes()));
             }
         }
         out
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn secrets_become_stable_keyed_tokens() {
-        let r = Redactor::new(b"k".repeat(32));
-        let mut a =
-            json!({"kind":"Secret","data":{"x":"aHVudGVyMg=="},"stringData":{"y":"hunter2"}});
-        r.redact_object(&mut a);
-        assert_eq!(a["data"]["x"], a["stringData"]["y"]);
-        assert!(a["data"]["x"].as_str().unwrap().starts_with("<secret:"));
-        let other = Redactor::new(b"z".repeat(32));
-        assert_ne!(other.token(b"hunter2"), r.token(b"hunter2"));
-    }
-
-    #[test]
-    fn only_marked_fields_are_scrubbed() {
-        let mut r = Redactor::new(b"k".repeat(32));
-        r.add_values(["hunter2".to_string(), "42".to_string()]);
-        let mut cm = json!({"kind":"ConfigMap","metadata":{"name":"c"},
-            "data":{"url":"postgres://u:hunter2@db","port":42,"n":"x42x","other":"hunter2 elsewhere"}});
-        crate::taint::mark(
-            &mut cm,
-            &["/data/url".into(), "/data/port".into(), "/data/n".into()],
-        );
-        r.redact_object(&mut cm);
-        assert!(!cm["data"]["url"].as_str().unwrap().contains("hunter2"));
-        assert!(cm["data"]["port"].as_str().unwrap().starts_with("<secret:"));
-        // A short value inside a marked field hides the whole field.
-        assert!(cm["data"]["n"].as_str().unwrap().starts_with("<secret:"));
-        // Unmarked fields are left alone, and the marks are gone.
-        assert_eq!(cm["data"]["other"], "hunter2 elsewhere");
-        assert!(cm["metadata"].get("annotations").is_none());
-    }
-
-    #[test]
-    fn free_text_is_scrubbed() {
-        let mut r = Redactor::new(b"k".repeat(32));
-        r.add_values(["hunter2".to_string(), "correct-horse-battery".to_string()]);
-        let t = r.scrub_text("auth failed for hunter2; key correct-horse-battery!; hunter22");
-        assert!(
-            !t.contains("hunter2;") && !t.contains("correct-horse"),
-            "{t}"
-        );
-        // A short value inside a longer word is left alone.
-        assert!(t.ends_with("hunter22"), "{t}");
-    }
-
-    #[test]
-    fn release_values_are_scrubbed_everywhere_in_its_objects() {
-        let r = Redactor::new(b"k".repeat(32));
-        let mut d = json!({"kind":"Deployment","spec":{"env":[{"value":"tok-123456"}]}});
-        r.redact_object_with(&mut d, &["tok-123456".to_string()]);
-        assert!(!d.to_string().contains("tok-123456"));
-    }
+/// What one scrubbing pass replaces: `forms`, with the owner's origins preferred; `marked`: the
+/// origin of a marked field (its short values hide the whole leaf).
+struct Scope<'a> {
+    forms: &'a Forms,
+    prefer: &'a HashMap<&'a str, &'a str>,
+    marked: Option<&'a str>,
 }
+
+/// For each value an owner read, the (smallest, so stable) origin it read it from.
+fn preferred_origins(own: &[SecretValue]) -> HashMap<&str, &str> {
+    let mut out: HashMap<&str, &str> = HashMap::new();
+    for s in own {
+        let e = out.entry(s.value.as_str()).or_insert(s.origin.as_str());
+        if s.origin.as_str() < *e {
+            *e = s.origin.as_str();
+        }
+    }
+    out
+}
+
+fn identity(obj: &Value) -> (String, String, String) {
+    let text = |p: &str| {
+        obj.pointer(p)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    (
+        text("/kind"),
+        text("/metadata/namespace"),
+        text("/metadata/name"),
+    )
+}
+
+#[cfg(test)]
+mod tests;

@@ -7,7 +7,7 @@ use crate::flux::{self, SourceRef};
 use crate::helm::{self, ChartRequest, ClusterView, HelmError, RenderedRelease, Renderer};
 use crate::model::{
     ChartInfo, Diagnostic, FailureReason, NamespacedName, ObjectKey, Outcome, OwnerId, OwnerRecord,
-    RenderedObject, SkipReason,
+    RenderedObject, SecretValue, SkipReason,
 };
 use crate::object;
 use crate::reporter::{Event, Reporter, Stage};
@@ -163,7 +163,7 @@ fn release_record(
     let (obj, warnings) = tolerate_missing_values(&o.object, view);
     let request = helm::resolve_source(&obj, view);
     let mut secrets = values_from_secrets(&obj, view);
-    secrets.extend(crate::taint::marked_values(&obj));
+    secrets.extend(marked_values(&obj, parent));
     let mut record =
         OwnerRecord::pending(id.clone(), obj, Some(parent.id.clone()), o.origin.clone());
     record.chart = Some(ChartInfo {
@@ -354,9 +354,31 @@ fn describe(request: &Result<ChartRequest, HelmError>) -> String {
     format!("{location}{chart} {version}").trim().to_string()
 }
 
+/// The secret values substitution put into the HelmRelease object, each with the origin its
+/// Kustomization read it from (else the release itself).
+fn marked_values(hr: &Value, parent: &OwnerRecord) -> Vec<SecretValue> {
+    crate::taint::marked_values(hr)
+        .into_iter()
+        .map(|value| {
+            let origin = parent
+                .secrets
+                .iter()
+                .filter(|s| s.value == value)
+                .map(|s| s.origin.clone())
+                .min()
+                .unwrap_or_else(|| {
+                    let (ns, name) = (object::namespace(hr).unwrap_or(""), object::name(hr));
+                    SecretValue::object_origin("HelmRelease", ns, name, "spec")
+                });
+            SecretValue::new(origin, value)
+        })
+        .collect()
+}
+
 /// Plain values read from Secrets through `valuesFrom`: whole values and every string leaf of a
-/// YAML values document, so redaction finds them wherever the chart puts them.
-fn values_from_secrets(hr: &Value, view: &dyn ClusterView) -> Vec<String> {
+/// YAML values document, so redaction finds them wherever the chart puts them. Each is bound to
+/// the Secret and key it was read from.
+fn values_from_secrets(hr: &Value, view: &dyn ClusterView) -> Vec<SecretValue> {
     let ns = object::namespace(hr).unwrap_or("default");
     let mut out = Vec::new();
     for r in hr
@@ -376,24 +398,28 @@ fn values_from_secrets(hr: &Value, view: &dyn ClusterView) -> Vec<String> {
         };
         let mut texts = Vec::new();
         if let Some(data) = secret.get("data").and_then(Value::as_object) {
-            for v in data.values().filter_map(Value::as_str) {
+            for (k, v) in data.iter().filter_map(|(k, v)| Some((k, v.as_str()?))) {
                 if let Ok(b) = base64::engine::general_purpose::STANDARD.decode(v.trim())
                     && let Ok(t) = String::from_utf8(b)
                 {
-                    texts.push(t);
+                    texts.push((k, t));
                 }
             }
         }
         if let Some(data) = secret.get("stringData").and_then(Value::as_object) {
-            texts.extend(data.values().filter_map(Value::as_str).map(str::to_string));
+            let strings = data.iter().filter_map(|(k, v)| Some((k, v.as_str()?.to_string())));
+            texts.extend(strings);
         }
-        for t in texts {
+        for (key, t) in texts {
+            let origin = SecretValue::object_origin("Secret", ns, name, key);
+            let mut found = Vec::new();
             if let Ok(doc) = crate::yaml::parse_one(&t)
                 && (doc.is_object() || doc.is_array())
             {
-                leaves(&doc, &mut out);
+                leaves(&doc, &mut found);
             }
-            out.push(t);
+            found.push(t);
+            out.extend(found.into_iter().map(|v| SecretValue::new(origin.clone(), v)));
         }
     }
     out

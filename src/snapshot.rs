@@ -3,7 +3,7 @@
 //! on timing or scheduling, and secrets are redacted unless asked otherwise.
 
 use crate::flux::source_display;
-use crate::model::{ObjectKey, OwnerId, OwnerKind, OwnerRecord, RenderedObject};
+use crate::model::{ObjectKey, OwnerId, OwnerKind, OwnerRecord, RenderedObject, SecretValue};
 use crate::object;
 use crate::pipeline::Run;
 use crate::redact::Redactor;
@@ -14,11 +14,17 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 /// The objects of one owner, redacted (unless `show_secrets`), in render order. A HelmRelease's
-/// objects also lose the values it read from Secrets, wherever the chart put them.
+/// objects also lose the values it read from Secrets, and a Kustomization's the values kustomize
+/// read from decrypted files, wherever the chart or kustomize put them.
 pub fn owner_objects(run: &Run, owner: &OwnerRecord, show_secrets: bool) -> Vec<Value> {
-    let extra: &[String] = match owner.id.kind {
-        OwnerKind::HelmRelease => &owner.secrets,
-        OwnerKind::Kustomization => &[],
+    let anywhere: Vec<SecretValue> = match owner.id.kind {
+        OwnerKind::HelmRelease => owner.secrets.clone(),
+        OwnerKind::Kustomization => owner
+            .secrets
+            .iter()
+            .filter(|s| s.from_source_file() && crate::redact::distinctive(&s.value))
+            .cloned()
+            .collect(),
     };
     owner
         .values()
@@ -27,7 +33,8 @@ pub fn owner_objects(run: &Run, owner: &OwnerRecord, show_secrets: bool) -> Vec<
             if show_secrets {
                 Redactor::reveal(&mut o);
             } else {
-                run.redactor.redact_object_with(&mut o, extra);
+                run.redactor
+                    .redact_object_with(&mut o, &owner.secrets, &anywhere);
             }
             o
         })

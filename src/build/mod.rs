@@ -16,7 +16,7 @@ use crate::cache::{Key, KeyBuilder, Store, digest_files, kustomize_read_set};
 use crate::decrypt::{self, DecryptContext};
 use crate::flux::Kustomization;
 use crate::kustomize::{self, KustomizeCommand, generate};
-use crate::model::{Diagnostic, RenderedObject};
+use crate::model::{Diagnostic, RenderedObject, SecretValue};
 use crate::object;
 use crate::postbuild::{self, VarLookup, VarsReport};
 use crate::select::{ChangeReach, Decide, Role, Selection};
@@ -86,8 +86,9 @@ pub struct BuildOutput {
     pub fast_patch: FastPatch,
     pub warnings: Vec<Diagnostic>,
     pub vars: VarsReport,
-    /// Values that were SOPS-encrypted (kept for redaction, never printed).
-    pub decrypted_values: Vec<String>,
+    /// Values that were SOPS-encrypted, in source files and objects (kept for redaction, never
+    /// printed).
+    pub decrypted_values: Vec<SecretValue>,
     /// Keys that would open what stayed encrypted (its objects or the variables it read).
     pub needs_key: Vec<String>,
     /// The kustomize output came from the persistent cache.
@@ -260,6 +261,7 @@ pub async fn build_kustomization(
         }
     };
     let mut warnings = ran.warnings;
+    let source_values = ran.decrypted_values;
     let post = {
         let ks = ks.clone();
         let strict = ctx.strict_substitution;
@@ -273,6 +275,8 @@ pub async fn build_kustomization(
         .map_err(|e| BuildError::Interrupted(e.to_string()))??
     };
     warnings.extend(post.warnings);
+    let mut decrypted_values = source_values;
+    decrypted_values.extend(post.decrypted_values);
     let out = BuildOutput {
         objects: post.objects,
         kustomize_time: ran.elapsed,
@@ -280,7 +284,7 @@ pub async fn build_kustomization(
         fast_patch,
         warnings,
         vars: post.vars,
-        decrypted_values: post.decrypted_values,
+        decrypted_values,
         needs_key: post.needs_key,
         from_cache: prepared.cached_hit,
         reach: prepared.reach,
@@ -389,6 +393,8 @@ struct Ran {
     warnings: Vec<Diagnostic>,
     /// Files were decrypted for it (its output is never cached).
     decrypted: bool,
+    /// The values decrypted from those files.
+    decrypted_values: Vec<SecretValue>,
 }
 
 impl Ran {
@@ -401,6 +407,7 @@ impl Ran {
             queued: self.queued + rerun.queued,
             warnings: rerun.warnings,
             decrypted: self.decrypted || rerun.decrypted,
+            decrypted_values: rerun.decrypted_values,
         }
     }
 }
@@ -423,7 +430,7 @@ async fn run_kustomize(
     })?;
     let work = scratch.path().to_path_buf();
     let dir = work.join(rel);
-    let (warnings, decrypted) = {
+    let sources = {
         let (tree, work, dir) = (tree.clone(), work.clone(), dir.clone());
         let (planned, read_set) = (prepared.planned.clone(), prepared.read_set.clone());
         let decrypt_ctx = ctx.decrypt.clone();
@@ -442,7 +449,7 @@ async fn run_kustomize(
                 source,
             })?;
             if !decryption {
-                return Ok((Vec::new(), false));
+                return Ok(decrypt::DecryptedSources::default());
             }
             Ok(decrypt::decrypt_sources(&decrypt_ctx, &dir, &work)?)
         })
@@ -461,13 +468,14 @@ async fn run_kustomize(
         (stream, elapsed, queued)
     };
     drop(scratch);
-    let warnings = warnings.into_iter().map(Diagnostic::warning).collect();
+    let warnings = sources.warnings.into_iter().map(Diagnostic::warning).collect();
     Ok(Ran {
         stream,
         elapsed,
         queued,
         warnings,
-        decrypted,
+        decrypted: sources.decrypted,
+        decrypted_values: sources.values,
     })
 }
 
@@ -475,7 +483,7 @@ struct Processed {
     objects: Vec<RenderedObject>,
     warnings: Vec<Diagnostic>,
     vars: VarsReport,
-    decrypted_values: Vec<String>,
+    decrypted_values: Vec<SecretValue>,
     needs_key: Vec<String>,
 }
 

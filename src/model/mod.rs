@@ -12,5 +12,6 @@ pub use diagnostic::{Diagnostic, Severity};
 pub use identity::{NamespacedName, ObjectKey, OwnerId, OwnerKind};
 pub use outcome::{Blocked, Failure, FailureReason, Outcome, Skip, SkipReason};
 pub use record::{
-    ChartInfo, Cluster, FluxFile, OwnerRecord, RenderedObject, Timing, VarOrigin, VarsSeen,
+    ChartInfo, Cluster, FluxFile, OwnerRecord, RenderedObject, SecretValue, Timing, VarOrigin,
+    VarsSeen,
 };

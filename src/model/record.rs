@@ -28,6 +28,44 @@ impl RenderedObject {
     }
 }
 
+/// A plain secret value and the place it was read from, e.g. `Secret/apps/db:password` or
+/// `file:apps/token.sops.txt`. Redaction tokens are bound to both, so that a value planted
+/// elsewhere (a guess in a plain Secret) never gets the real secret's token.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SecretValue {
+    pub origin: String,
+    pub value: String,
+}
+
+impl SecretValue {
+    pub fn new(origin: impl Into<String>, value: impl Into<String>) -> SecretValue {
+        SecretValue {
+            origin: origin.into(),
+            value: value.into(),
+        }
+    }
+
+    /// The origin of field `field` (a data key or a JSON pointer) of an object.
+    pub fn object_origin(kind: &str, namespace: &str, name: &str, field: &str) -> String {
+        format!("{kind}/{namespace}/{name}:{field}")
+    }
+
+    /// The origin of a value decrypted from a source file (`field`: a key in it, or empty).
+    pub fn file_origin(file: &str, field: &str) -> String {
+        match field {
+            "" => format!("{FILE_ORIGIN}{file}"),
+            f => format!("{FILE_ORIGIN}{file}:{f}"),
+        }
+    }
+
+    /// Decrypted from a source file before kustomize ran: kustomize may have put it anywhere.
+    pub fn from_source_file(&self) -> bool {
+        self.origin.starts_with(FILE_ORIGIN)
+    }
+}
+
+const FILE_ORIGIN: &str = "file:";
+
 /// Where a substitution variable's value came from, without the value.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct VarOrigin {
@@ -89,8 +127,9 @@ pub struct OwnerRecord {
     pub diagnostics: Vec<Diagnostic>,
     pub vars: VarsSeen,
     pub chart: Option<ChartInfo>,
-    /// Plain secret values this owner handled (for redaction; never printed).
-    pub secrets: Vec<String>,
+    /// Plain secret values this owner handled, with where it read them (for redaction; never
+    /// printed).
+    pub secrets: Vec<SecretValue>,
     /// Its render came from the persistent cache.
     pub from_cache: bool,
     /// Kustomizations: whether fluxsim applied its patches on custom resources after kustomize
