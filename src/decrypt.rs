@@ -48,7 +48,11 @@ impl DecryptContext {
 
     /// Every value decrypted so far, sorted, once each.
     pub fn decrypted_values(&self) -> Vec<SecretValue> {
-        let mut all = self.decrypted.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let mut all = self
+            .decrypted
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         all.sort();
         all.dedup();
         all
@@ -258,8 +262,11 @@ pub fn decrypt_object(
                 let mut value = d.value;
                 if !is_secret {
                     // Secrets are redacted whole; other kinds in the fields that were encrypted.
-                    let texts: Vec<String> =
-                        result.secret_values.iter().map(|v| v.value.clone()).collect();
+                    let texts: Vec<String> = result
+                        .secret_values
+                        .iter()
+                        .map(|v| v.value.clone())
+                        .collect();
                     let marks = crate::taint::changed_paths(obj, &value, &texts);
                     crate::taint::mark(&mut value, &marks);
                 }

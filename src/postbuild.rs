@@ -154,7 +154,12 @@ pub fn substitute_all(
                 .filter(|(_, v)| v.from_secret && !v.value.is_empty())
                 .map(|(name, v)| {
                     let origin = from.get(name).cloned().unwrap_or_else(|| {
-                        SecretValue::object_origin("Kustomization", &ks.id.namespace, &ks.id.name, name)
+                        SecretValue::object_origin(
+                            "Kustomization",
+                            &ks.id.namespace,
+                            &ks.id.name,
+                            name,
+                        )
                     });
                     SecretValue::new(origin, v.value.clone())
                 })
@@ -172,7 +177,11 @@ pub fn substitute_all(
         return Ok(report);
     }
     report.seen.substituted = true;
-    let secret_texts: Vec<String> = report.secret_values.iter().map(|v| v.value.clone()).collect();
+    let secret_texts: Vec<String> = report
+        .secret_values
+        .iter()
+        .map(|v| v.value.clone())
+        .collect();
     for obj in objects.iter_mut() {
         let mut done = substitute::substitute_object(obj, &vars, strict)?;
         if !secret_texts.is_empty() {
@@ -197,10 +206,17 @@ fn defined_in(
             continue;
         };
         for field in ["data", "stringData"] {
-            let keys = obj.get(field).and_then(Value::as_object).into_iter().flatten();
+            let keys = obj
+                .get(field)
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten();
             for (k, _) in keys {
                 let kind = r.kind.to_string();
-                out.insert(k.clone(), SecretValue::object_origin(&kind, namespace, &r.name, k));
+                out.insert(
+                    k.clone(),
+                    SecretValue::object_origin(&kind, namespace, &r.name, k),
+                );
             }
         }
     }

@@ -146,7 +146,12 @@ impl Redactor {
     /// win in its marked fields), and `anywhere` values are replaced wherever they appear in the
     /// object (values a HelmRelease read from Secrets, values kustomize read from decrypted
     /// files: where a chart or kustomize puts them is not known).
-    pub fn redact_object_with(&self, obj: &mut Value, own: &[SecretValue], anywhere: &[SecretValue]) {
+    pub fn redact_object_with(
+        &self,
+        obj: &mut Value,
+        own: &[SecretValue],
+        anywhere: &[SecretValue],
+    ) {
         let marks = crate::taint::take(obj);
         let (kind, ns, name) = identity(obj);
         if kind == "Secret" {

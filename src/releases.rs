@@ -407,7 +407,9 @@ fn values_from_secrets(hr: &Value, view: &dyn ClusterView) -> Vec<SecretValue> {
             }
         }
         if let Some(data) = secret.get("stringData").and_then(Value::as_object) {
-            let strings = data.iter().filter_map(|(k, v)| Some((k, v.as_str()?.to_string())));
+            let strings = data
+                .iter()
+                .filter_map(|(k, v)| Some((k, v.as_str()?.to_string())));
             texts.extend(strings);
         }
         for (key, t) in texts {
@@ -419,7 +421,11 @@ fn values_from_secrets(hr: &Value, view: &dyn ClusterView) -> Vec<SecretValue> {
                 leaves(&doc, &mut found);
             }
             found.push(t);
-            out.extend(found.into_iter().map(|v| SecretValue::new(origin.clone(), v)));
+            out.extend(
+                found
+                    .into_iter()
+                    .map(|v| SecretValue::new(origin.clone(), v)),
+            );
         }
     }
     out

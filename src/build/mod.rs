@@ -468,7 +468,11 @@ async fn run_kustomize(
         (stream, elapsed, queued)
     };
     drop(scratch);
-    let warnings = sources.warnings.into_iter().map(Diagnostic::warning).collect();
+    let warnings = sources
+        .warnings
+        .into_iter()
+        .map(Diagnostic::warning)
+        .collect();
     Ok(Ran {
         stream,
         elapsed,

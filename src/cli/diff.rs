@@ -154,6 +154,11 @@ async fn render_sides(
             Ok(sides) => sides,
             Err(e) => return Err(SetupFailure::new(format!("internal: {e}"))),
         };
+        // Before an error of one side is printed: it may quote what the other decrypted.
+        let done = [&head, &base].into_iter().filter_map(|r| r.as_ref().ok());
+        for run in done.flatten() {
+            output::remember(run, g.show_secrets);
+        }
         let (head, base) = (head?, base?);
         let (Some(h), Some(b)) = (&head, &base) else {
             return Ok((head, base));

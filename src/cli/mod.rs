@@ -147,6 +147,7 @@ async fn run_cluster(
         Ok(r) => r,
         Err(e) => return output::fail(&SetupFailure::from_error(&e)),
     };
+    output::remember(&run, g.show_secrets);
     let code = match command {
         Command::Get { what } => get::run(&run, what, g),
         Command::Build(a) => show::build(&run, a, g, several.then_some(name.as_str())),

@@ -1,11 +1,44 @@
-//! Everything the command writes: data on stdout, messages on stderr. Every message of a run
-//! passes through its redactor, so a secret value quoted in an error never reaches the terminal.
+//! Everything the command writes: data on stdout, messages on stderr. Every message passes
+//! through the redactors of the runs so far ([`remember`]), so a secret value quoted in an error
+//! never reaches the terminal, whichever way the message is printed.
 
 use super::exit::{EXIT_OK, EXIT_SETUP, SetupFailure};
 use fluxsim::pipeline::Run;
+use fluxsim::redact::Redactor;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{LazyLock, Mutex, OnceLock};
+
+/// The redactors of every run of this process (a diff has two, a multi-cluster command one per
+/// cluster): a message printed after them, or about several, loses every value they know.
+static REDACTORS: Mutex<Vec<Redactor>> = Mutex::new(Vec::new());
+
+/// For messages before any run: knows no value, still hides age identities. Its key lives for
+/// this process only.
+static FALLBACK: LazyLock<Redactor> = LazyLock::new(|| {
+    let mut key = vec![0u8; 32];
+    let _ = getrandom::fill(&mut key);
+    Redactor::new(key)
+});
+
+/// Makes every later message on stderr lose `run`'s secret values (not with `--show-secrets`,
+/// which leaves them in messages on purpose).
+pub fn remember(run: &Run, show_secrets: bool) {
+    if !show_secrets {
+        let mut all = REDACTORS.lock().unwrap_or_else(|p| p.into_inner());
+        all.push(run.redactor.clone());
+    }
+}
+
+/// `text` without the secret values of any run so far.
+fn scrub_all(text: &str) -> String {
+    let all = REDACTORS.lock().unwrap_or_else(|p| p.into_inner());
+    let mut out = FALLBACK.scrub_text(text);
+    for r in all.iter() {
+        out = r.scrub_text(&out);
+    }
+    out
+}
 
 /// `--output-file`: where data goes instead of stdout, for the whole process.
 static OUTPUT_FILE: OnceLock<Mutex<std::fs::File>> = OnceLock::new();
@@ -47,11 +80,12 @@ impl<'a> Printer<'a> {
         Printer { run }
     }
 
-    /// `text` with the run's secret values replaced by their tokens.
+    /// `text` with the run's secret values (and those of any other run) replaced by their
+    /// tokens.
     pub fn scrub(&self, text: &str) -> String {
         match self.run {
-            Some(run) => run.redactor.scrub_text(text),
-            None => text.to_string(),
+            Some(run) => scrub_all(&run.redactor.scrub_text(text)),
+            None => scrub_all(text),
         }
     }
 
@@ -99,18 +133,18 @@ pub fn print_raw(s: &str) -> u8 {
 
 /// Prints a setup failure and its hint; returns the exit status for it.
 pub fn fail(f: &SetupFailure) -> u8 {
-    eprintln!("error: {}", f.message);
+    eprintln!("error: {}", scrub_all(&f.message));
     if let Some(h) = &f.hint {
-        eprintln!("hint: {h}");
+        eprintln!("hint: {}", scrub_all(h));
     }
     EXIT_SETUP
 }
 
 /// A line on stderr as it is (headers, notes).
 pub fn warn_plain(message: &str) {
-    eprint!("{message}");
+    eprint!("{}", scrub_all(message));
 }
 
 pub fn warn(message: &str) {
-    eprintln!("warning: {message}");
+    eprintln!("warning: {}", scrub_all(message));
 }

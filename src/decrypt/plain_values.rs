@@ -32,7 +32,12 @@ pub fn of_object(before: &Value, after: &Value) -> Vec<SecretValue> {
 }
 
 /// The values of a decrypted source file (`shown`: its path for messages) of `format`.
-pub fn of_file(shown: &str, format: FileFormat, encrypted: &[u8], plain: &[u8]) -> Vec<SecretValue> {
+pub fn of_file(
+    shown: &str,
+    format: FileFormat,
+    encrypted: &[u8],
+    plain: &[u8],
+) -> Vec<SecretValue> {
     let text = String::from_utf8_lossy(plain);
     let at = |field: &str| SecretValue::file_origin(shown, field);
     let mut out = Vec::new();
@@ -57,8 +62,17 @@ pub fn of_file(shown: &str, format: FileFormat, encrypted: &[u8], plain: &[u8]) 
             let before = before.unwrap_or_default();
             for (i, doc) in after.iter().enumerate() {
                 let mut leaves = Vec::new();
-                let at_doc = if after.len() > 1 { format!("#{i}") } else { String::new() };
-                changed(before.get(i).unwrap_or(&Value::Null), doc, at_doc, &mut leaves);
+                let at_doc = if after.len() > 1 {
+                    format!("#{i}")
+                } else {
+                    String::new()
+                };
+                changed(
+                    before.get(i).unwrap_or(&Value::Null),
+                    doc,
+                    at_doc,
+                    &mut leaves,
+                );
                 out.extend(
                     leaves
                         .into_iter()
@@ -131,7 +145,11 @@ fn all(v: &Value, at: String, out: &mut Vec<(String, String)>) {
         }
         Value::Object(m) => {
             for (k, x) in m {
-                all(x, format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")), out);
+                all(
+                    x,
+                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
             }
         }
         Value::Null => {}
@@ -169,7 +187,12 @@ mod tests {
 
     #[test]
     fn file_values_name_their_file_and_key() {
-        let env = of_file("app/x.env", FileFormat::Dotenv, b"", b"# c\nA=one-value\nB=two\n");
+        let env = of_file(
+            "app/x.env",
+            FileFormat::Dotenv,
+            b"",
+            b"# c\nA=one-value\nB=two\n",
+        );
         assert!(env.contains(&SecretValue::new("file:app/x.env:A", "one-value")));
         let bin = of_file("app/t.txt", FileFormat::Binary, b"", b"token-value\n");
         assert!(bin.contains(&SecretValue::new("file:app/t.txt", "token-value")));

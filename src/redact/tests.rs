@@ -105,7 +105,11 @@ fn derived_forms_are_scrubbed_in_free_text() {
     ] {
         assert!(!t.contains(leak), "{leak} in {t}");
     }
-    assert_eq!(t.matches(&r.token("Secret/a/db:pw", value.as_bytes())).count(), 4);
+    assert_eq!(
+        t.matches(&r.token("Secret/a/db:pw", value.as_bytes()))
+            .count(),
+        4
+    );
 }
 
 #[test]
@@ -125,8 +129,14 @@ fn an_owner_message_uses_the_origin_it_read() {
 fn refined_values_keep_the_origin_of_their_text() {
     let mut r = redactor();
     r.add_values([sv("Secret/flux-system/vars:DOMAIN", "example.com")]);
-    let got = r.refine(&[sv("Secret/apps/values:values.yaml", "host: echo.example.com")]);
-    assert_eq!(got, vec![sv("Secret/apps/values:values.yaml", "example.com")]);
+    let got = r.refine(&[sv(
+        "Secret/apps/values:values.yaml",
+        "host: echo.example.com",
+    )]);
+    assert_eq!(
+        got,
+        vec![sv("Secret/apps/values:values.yaml", "example.com")]
+    );
 }
 
 #[test]
