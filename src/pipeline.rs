@@ -160,10 +160,14 @@ pub async fn run(
         diagnostics: reconciled.diagnostics,
     };
     cluster.owners.extend(releases);
-    let redactor = redactor(opts, &mut cluster, ctx.decrypt.decrypted_values());
-    if !opts.show_secrets {
-        scrub_messages(&mut cluster, &redactor);
-    }
+    // --show-secrets: a redactor that knows no value, so no view or message hides one.
+    let redactor = if opts.show_secrets {
+        redaction_key(opts)
+    } else {
+        let r = redactor(opts, &mut cluster, ctx.decrypt.decrypted_values());
+        scrub_messages(&mut cluster, &r);
+        r
+    };
     let analysis = graph::analyze(&cluster);
     let verdicts = graph::verdicts(&cluster, &analysis);
     for (id, outcome) in verdicts.outcomes {
@@ -230,23 +234,31 @@ fn renderers(opts: &RunOptions, kustomize: &KustomizeCommand) -> Option<Arc<Rend
 /// Secrets or from marked fields: only the registered secret values inside them are hidden, so
 /// `echo.example.com` shows as `echo.<secret:…>`.
 fn redactor(opts: &RunOptions, cluster: &mut Cluster, decrypted: Vec<SecretValue>) -> Redactor {
-    let mut redactor = match &opts.redaction_key {
-        Some(k) => Redactor::new(k.as_bytes().to_vec()),
-        None => Redactor::with_key_in(&opts.cache_dir),
-    };
-    redactor.add_values(decrypted);
-    for r in cluster.kustomizations() {
-        redactor.add_values(r.secrets.iter().cloned());
-    }
+    let mut redactor = redaction_key(opts);
+    // Registered in two batches (each sorts every form once), releases after what they refine.
+    let kustomizations = cluster
+        .kustomizations()
+        .flat_map(|r| r.secrets.iter().cloned());
+    redactor.add_values(decrypted.into_iter().chain(kustomizations));
     for r in cluster.owners.values_mut() {
         if r.id.kind == OwnerKind::HelmRelease {
             r.secrets = redactor.refine(&r.secrets);
         }
     }
-    for r in cluster.releases() {
-        redactor.add_values(r.secrets.iter().cloned());
-    }
+    let releases: Vec<SecretValue> = cluster
+        .releases()
+        .flat_map(|r| r.secrets.iter().cloned())
+        .collect();
+    redactor.add_values(releases);
     redactor
+}
+
+/// A redactor with the run's key (`--redaction-key`, else the cache folder's) and no values.
+fn redaction_key(opts: &RunOptions) -> Redactor {
+    match &opts.redaction_key {
+        Some(k) => Redactor::new(k.as_bytes().to_vec()),
+        None => Redactor::with_key_in(&opts.cache_dir),
+    }
 }
 
 /// Every message the run recorded (verdicts, diagnostics) with the secret values it may quote

@@ -13,7 +13,17 @@ use fluxsim::plan::{self, ClusterInput, Finding, Plan};
 fn analyze(run: &Run, checks: &CheckArgs, files: &[FluxFile]) -> (Plan, Vec<Finding>) {
     let input = input(run, checks, files);
     let p = plan::plan(&input);
-    let findings = plan::check(&input, &p);
+    let mut findings = plan::check(&input, &p);
+    // Checks read rendered objects: what they quote may be a secret (the report is built from
+    // these, so JUnit and JSON get the tokens too).
+    for f in &mut findings {
+        let owner = f.owner.as_ref().and_then(|o| run.cluster.owners.get(o));
+        let own = owner.map(|r| r.secrets.as_slice()).unwrap_or_default();
+        f.message = run.redactor.scrub_text_for(&f.message, own);
+        for o in &mut f.objects {
+            *o = run.redactor.scrub_text_for(o, own);
+        }
+    }
     (p, findings)
 }
 
