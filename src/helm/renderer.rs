@@ -267,7 +267,14 @@ impl Renderer {
             SourceKind::GitRepository | SourceKind::OciRepository if req.local_dir.is_some() => {
                 let root = req.local_dir.clone().unwrap_or_default();
                 let dir = if req.kind == SourceKind::GitRepository {
-                    root.join(req.chart.trim_start_matches("./"))
+                    // SecureJoin, as source-controller resolves a chart path in its source;
+                    // a symlinked folder is not in the artifact.
+                    crate::workspace::artifact_path(&root, &req.chart).ok_or_else(|| {
+                        chart_err(format!(
+                            "chart path '{}' is not part of the source artifact (symlink)",
+                            req.chart
+                        ))
+                    })?
                 } else {
                     chart_root_in(&root)
                 };
