@@ -29,6 +29,8 @@ pub struct RootHint {
 #[derive(Debug, Default)]
 pub struct Scan {
     pub kustomizations: Vec<Kustomization>,
+    /// The file each of `kustomizations` is in (same order).
+    files: Vec<PathBuf>,
     /// Absolute folders holding a `flux-system/gotk-*.yaml`, with that file.
     bootstrap: Vec<(PathBuf, PathBuf)>,
     /// FluxInstance syncs: (sync path as written, source kind, file).
@@ -86,6 +88,7 @@ impl Scan {
         if flux::is_kustomization(doc) {
             if let Ok(ks) = Kustomization::from_object(doc) {
                 self.kustomizations.push(ks);
+                self.files.push(file.to_path_buf());
             }
             return;
         }
@@ -145,10 +148,88 @@ impl Scan {
                 source_kind: kind.clone(),
             });
         }
+        if hints.is_empty() {
+            hints = self.root_folders(repo_root);
+        }
         hints.sort_by(|a, b| a.sync_path.cmp(&b.sync_path));
         hints.dedup_by(|a, b| a.sync_path == b.sync_path);
         hints
     }
+
+    /// With no bootstrap folder and no FluxInstance: the folders holding Kustomizations of the
+    /// bootstrap source (`flux-system`) that no Kustomization of another folder builds (the
+    /// `kubernetes/flux/cluster/ks.yaml` of many home-ops repos, applied by the bootstrap
+    /// tooling). Building the repository root instead would take every file twice.
+    fn root_folders(&self, repo_root: &Path) -> Vec<RootHint> {
+        let folder_of = |file: &Path| -> Option<PathBuf> {
+            let rel = file.parent()?.strip_prefix(repo_root).ok()?;
+            Some(rel.to_path_buf())
+        };
+        let built: Vec<(PathBuf, PathBuf)> = self
+            .kustomizations
+            .iter()
+            .zip(&self.files)
+            .filter_map(|(ks, file)| {
+                let path = secure_join(ks.spec.path.as_deref().unwrap_or(""));
+                Some((folder_of(file)?, path))
+            })
+            .collect();
+        let mut hints: Vec<RootHint> = Vec::new();
+        for (ks, file) in self.kustomizations.iter().zip(&self.files) {
+            let source = &ks.spec.source_ref;
+            if source.name != crate::discover::SYNTHETIC_ROOT || source.kind != "GitRepository" {
+                continue;
+            }
+            let Some(folder) = folder_of(file) else {
+                continue;
+            };
+            let reached = built
+                .iter()
+                .any(|(from, path)| *from != folder && folder.starts_with(path))
+                || listed_by_parent(repo_root, &folder);
+            if !reached && !hints.iter().any(|h| h.sync_path == folder) {
+                hints.push(RootHint {
+                    origin: RootOrigin::RootKustomizations(
+                        file.strip_prefix(repo_root)
+                            .unwrap_or(file)
+                            .display()
+                            .to_string(),
+                    ),
+                    sync_path: folder,
+                    source_kind: "GitRepository".to_string(),
+                });
+            }
+        }
+        hints
+    }
+}
+
+/// Whether the kustomization file of `folder`'s parent lists `folder` (it is part of a bigger
+/// kustomize tree, so not where a cluster starts).
+fn listed_by_parent(repo_root: &Path, folder: &Path) -> bool {
+    let (Some(parent), Some(name)) = (folder.parent(), folder.file_name()) else {
+        return false;
+    };
+    let dir = repo_root.join(parent);
+    crate::cache::KUSTOMIZATION_FILE_NAMES.iter().any(|file| {
+        let Ok(text) = std::fs::read_to_string(dir.join(file)) else {
+            return false;
+        };
+        let Ok(value) = yaml::parse_one(&text) else {
+            return false;
+        };
+        ["resources", "bases", "components"].iter().any(|field| {
+            value
+                .get(field)
+                .and_then(Value::as_array)
+                .is_some_and(|entries| {
+                    entries
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .any(|e| secure_join(e) == Path::new(name))
+                })
+        })
+    })
 }
 
 #[cfg(test)]
