@@ -98,6 +98,13 @@ impl KustomizeCommand {
         let run = process::Command::new(&self.program)
             .args(&self.args)
             .arg(dir)
+            // The private copy is all a build may touch; remote bases are cloned into it,
+            // by a git that reads no user or system config (kustomize-controller fetches
+            // remote bases without credentials too).
+            .env("TMPDIR", display_root)
+            .env("HOME", display_root)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .sandbox(process::Sandbox::new().write(display_root))
             .display_as(self.display.clone())
             .run()
             .await;
