@@ -150,7 +150,7 @@ async fn run_cluster(
     let code = match command {
         Command::Get { what } => get::run(&run, what, g),
         Command::Build(a) => show::build(&run, a, g, several.then_some(name.as_str())),
-        Command::Plan(a) => plan::plan(&run, a),
+        Command::Plan(a) => plan::plan(&run, a, g),
         Command::Validate(a) => plan::validate(&run, a, g),
         Command::Cache { .. } | Command::Diff(_) | Command::Completions(_) | Command::Man => {
             EXIT_SETUP

@@ -81,9 +81,16 @@ pub fn report_text(report: &Report, color: bool) -> String {
         0 => String::new(),
         n => format!(", {}", crate::text::count(n, "warning")),
     };
+    let unchecked = match s.schema_skipped {
+        0 => String::new(),
+        n => format!(
+            "; {} without a known schema (not schema-checked)",
+            crate::text::count(n, "object")
+        ),
+    };
     let _ = writeln!(
         out,
-        "\n{} passed, {} failed, {} skipped{warnings}",
+        "\n{} passed, {} failed, {} skipped{warnings}{unchecked}",
         s.passed, s.failed, s.skipped
     );
     out
