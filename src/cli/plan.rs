@@ -43,8 +43,18 @@ fn concerns_shown(run: &Run, f: &Finding) -> bool {
     }
 }
 
-pub fn plan(run: &Run, args: &PlanArgs) -> u8 {
-    let files = fluxsim::discover::flux_files(&run.discovery.repo_root);
+/// Flux files (kind, path) that other clusters of the repository apply.
+pub type FileSet = std::collections::BTreeSet<(fluxsim::model::OwnerKind, String)>;
+
+/// The repository's Flux files, less those another cluster applies (not orphans here).
+fn flux_files(run: &Run, elsewhere: &FileSet) -> Vec<FluxFile> {
+    let mut files = fluxsim::discover::flux_files(&run.discovery.repo_root);
+    files.retain(|f| !elsewhere.contains(&(f.kind, f.path.clone())));
+    files
+}
+
+pub fn plan(run: &Run, args: &PlanArgs, elsewhere: &FileSet) -> u8 {
+    let files = flux_files(run, elsewhere);
     let (p, findings) = analyze(run, &args.checks, &files);
     let text = match args.output {
         PlanFormat::Text => plan::plan_text(&p, &findings, stdout_color()),
@@ -64,8 +74,8 @@ pub fn plan(run: &Run, args: &PlanArgs) -> u8 {
     }
 }
 
-pub fn validate(run: &Run, args: &ValidateArgs, g: &GlobalArgs) -> u8 {
-    let files = fluxsim::discover::flux_files(&run.discovery.repo_root);
+pub fn validate(run: &Run, args: &ValidateArgs, g: &GlobalArgs, elsewhere: &FileSet) -> u8 {
+    let files = flux_files(run, elsewhere);
     let (p, mut findings) = analyze(run, &args.checks, &files);
     if run.changed_only.is_some() {
         findings.retain(|f| concerns_shown(run, f));
