@@ -51,3 +51,53 @@ fn files_of_another_cluster_are_not_orphans() {
         out.stdout
     );
 }
+
+/// A cycle reads in dependency order (each waits for the next) wherever it is printed,
+/// kustomize's detail lines stay under their error, and a failed root is said to be one.
+#[test]
+fn messages_keep_order_details_and_say_when_the_root_failed() {
+    let out = validate(&fixture("messages").join("cluster"), &[]);
+    // x dependsOn z, z dependsOn y, y dependsOn x.
+    let order =
+        "dependency cycle: flux-system/x -> flux-system/z -> flux-system/y -> flux-system/x";
+    assert_eq!(out.stdout.matches(order).count(), 3, "{}", out.stdout);
+    assert!(
+        out.stdout.contains(
+            "yaml: unmarshal errors:\n        line 11: mapping key \"a\" already defined at line 10"
+        ),
+        "{}",
+        out.stdout
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let out = run(fluxsim(cache.path())
+        .args(["build", "--path"])
+        .arg(fixture("root-fails").join("cluster")));
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains(
+            "the root Kustomization flux-system/flux-system failed to build, so nothing below it was rendered"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("0 of 0"), "{}", out.stderr);
+}
+
+/// Warnings of an owner that was skipped (no key) are printed under it, as JSON lists them.
+#[test]
+fn skipped_owners_show_their_warnings() {
+    let out = validate(&fixture("sops-cluster").join("cluster"), &[]);
+    assert!(
+        out.stdout.contains(
+            "skipped: needs key age1t0u0ljuhj9r9wgzvsup4zcx30qsrwke586fel5phafxyw2dnz48shkjl7c"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("    ! Secret/flux-system/cluster-secrets not decrypted: no key for"),
+        "{}",
+        out.stdout
+    );
+}
