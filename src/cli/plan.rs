@@ -85,8 +85,18 @@ fn concerns_shown(run: &Run, f: &Finding) -> bool {
     }
 }
 
-pub fn plan(run: &Run, args: &PlanArgs, g: &GlobalArgs) -> u8 {
-    let files = fluxsim::discover::flux_files(&run.discovery.repo_root);
+/// Flux files (kind, path) that other clusters of the repository apply.
+pub type FileSet = std::collections::BTreeSet<(fluxsim::model::OwnerKind, String)>;
+
+/// The repository's Flux files, less those another cluster applies (not orphans here).
+fn flux_files(run: &Run, elsewhere: &FileSet) -> Vec<FluxFile> {
+    let mut files = fluxsim::discover::flux_files(&run.discovery.repo_root);
+    files.retain(|f| !elsewhere.contains(&(f.kind, f.path.clone())));
+    files
+}
+
+pub fn plan(run: &Run, args: &PlanArgs, g: &GlobalArgs, elsewhere: &FileSet) -> u8 {
+    let files = flux_files(run, elsewhere);
     let schema = match schema_settings(&args.checks, g.kube_version.as_deref()) {
         Ok(schema) => schema,
         Err(message) => {
@@ -113,8 +123,8 @@ pub fn plan(run: &Run, args: &PlanArgs, g: &GlobalArgs) -> u8 {
     }
 }
 
-pub fn validate(run: &Run, args: &ValidateArgs, g: &GlobalArgs) -> u8 {
-    let files = fluxsim::discover::flux_files(&run.discovery.repo_root);
+pub fn validate(run: &Run, args: &ValidateArgs, g: &GlobalArgs, elsewhere: &FileSet) -> u8 {
+    let files = flux_files(run, elsewhere);
     let schema = match schema_settings(&args.checks, g.kube_version.as_deref()) {
         Ok(schema) => schema,
         Err(message) => {

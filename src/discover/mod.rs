@@ -269,4 +269,29 @@ mod tests {
             RootOrigin::RootKustomizations("kubernetes/flux/cluster/ks.yaml".into())
         );
     }
+
+    /// `flux bootstrap`'s placeholder gotk-sync.yaml names nothing and every Kustomization
+    /// reads an ExternalArtifact: the ArtifactGenerator's copy rules say where the top is.
+    #[test]
+    fn root_is_where_an_artifact_generator_copies_from() {
+        let t = tempfile::tempdir().unwrap();
+        let r = t.path().join("repo");
+        fs::create_dir_all(r.join("clusters/prod/flux-system")).unwrap();
+        fs::create_dir_all(r.join("apps/base")).unwrap();
+        fs::write(
+            r.join("clusters/prod/flux-system/gotk-sync.yaml"),
+            "# later\n",
+        )
+        .unwrap();
+        fs::write(
+            r.join("clusters/prod/artifacts.yaml"),
+            "apiVersion: source.extensions.fluxcd.io/v1beta1\nkind: ArtifactGenerator\nmetadata: {name: g, namespace: flux-system}\n\
+             spec:\n  sources: [{alias: repo, kind: GitRepository, name: flux-system}]\n\
+             \x20 artifacts: [{name: apps, copy: [{from: '@repo/apps/base/**', to: '@artifact/'}]}]\n",
+        )
+        .unwrap();
+        let d = discover(&r.join("clusters/prod"), None).unwrap().remove(0);
+        assert_eq!(d.repo_root, r.canonicalize().unwrap());
+        assert_eq!(d.sync_path, PathBuf::from("clusters/prod"));
+    }
 }

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 /// Files `flux bootstrap` writes into `<synced folder>/flux-system/`.
 const BOOTSTRAP_FILES: [&str; 2] = ["gotk-sync.yaml", "gotk-components.yaml"];
 const OPERATOR_GROUP: &str = "fluxcd.controlplane.io";
+const GENERATOR_GROUP: &str = "source.extensions.fluxcd.io";
 
 /// A folder some committed file says a cluster is synced from.
 #[derive(Debug, Clone)]
@@ -35,6 +36,9 @@ pub struct Scan {
     bootstrap: Vec<(PathBuf, PathBuf)>,
     /// FluxInstance syncs: (sync path as written, source kind, file).
     instances: Vec<(String, String, PathBuf)>,
+    /// Folders of the bootstrap repository an ArtifactGenerator copies from: where to look
+    /// for the repository root when its Kustomizations all read ExternalArtifacts.
+    copied: Vec<PathBuf>,
 }
 
 impl Scan {
@@ -57,7 +61,10 @@ impl Scan {
             let Ok(text) = std::fs::read_to_string(p) else {
                 continue;
             };
-            if !text.contains("toolkit.fluxcd.io") && !text.contains(OPERATOR_GROUP) {
+            if !text.contains("toolkit.fluxcd.io")
+                && !text.contains(OPERATOR_GROUP)
+                && !text.contains(GENERATOR_GROUP)
+            {
                 continue;
             }
             if let Ok(docs) = yaml::parse_documents(&text) {
@@ -92,6 +99,12 @@ impl Scan {
             }
             return;
         }
+        if object::kind(doc) == "ArtifactGenerator"
+            && object::group_of(object::api_version(doc)) == GENERATOR_GROUP
+        {
+            self.copied.extend(copied_folders(doc));
+            return;
+        }
         let sync = if object::kind(doc) == "FluxInstance"
             && object::group_of(object::api_version(doc)) == OPERATOR_GROUP
         {
@@ -124,6 +137,7 @@ impl Scan {
         let synced = self.instances.iter().map(|(p, _, _)| p.as_str());
         ks.chain(synced)
             .map(secure_join)
+            .chain(self.copied.iter().cloned())
             .filter(|p| !p.as_os_str().is_empty())
             .collect()
     }
@@ -230,6 +244,48 @@ fn listed_by_parent(repo_root: &Path, folder: &Path) -> bool {
                 })
         })
     })
+}
+
+/// The literal folders (`apps/base` of `@repo/apps/base/**`) an ArtifactGenerator copies from
+/// the bootstrap source (GitRepository `flux-system`).
+fn copied_folders(doc: &Value) -> Vec<PathBuf> {
+    let empty = Vec::new();
+    let list = |p: &str| doc.pointer(p).and_then(Value::as_array).unwrap_or(&empty);
+    let str_of = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let aliases: Vec<String> = list("/spec/sources")
+        .iter()
+        .filter(|s| str_of(s, "kind") == "GitRepository" && str_of(s, "name") == "flux-system")
+        .map(|s| str_of(s, "alias"))
+        .collect();
+    let mut out = Vec::new();
+    for artifact in list("/spec/artifacts") {
+        for op in artifact
+            .get("copy")
+            .and_then(Value::as_array)
+            .unwrap_or(&empty)
+        {
+            let from = str_of(op, "from");
+            let Some((alias, rest)) = from.strip_prefix('@').and_then(|f| f.split_once('/')) else {
+                continue;
+            };
+            if !aliases.iter().any(|a| a == alias) {
+                continue;
+            }
+            let segments: Vec<&str> = rest.split('/').collect();
+            let literal = segments
+                .iter()
+                .take_while(|s| !s.contains(['*', '?', '[', '{']))
+                .count();
+            // Without a glob the last segment may be a file: only its folder is sure.
+            let keep = if literal == segments.len() {
+                literal.saturating_sub(1)
+            } else {
+                literal
+            };
+            out.push(secure_join(&segments[..keep].join("/")));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
