@@ -114,6 +114,45 @@ pub fn clusters(opts: &RunOptions) -> Result<Vec<Discovery>, SetupError> {
     Ok(discover::discover(&opts.path, opts.repo_root.as_deref())?)
 }
 
+/// Every cluster of the repository `discovery` belongs to, wherever `--path` points.
+pub fn repository_clusters(discovery: &Discovery) -> Vec<Discovery> {
+    let root = &discovery.repo_root;
+    discover::discover(root, Some(root)).unwrap_or_default()
+}
+
+/// The Flux files (kind, path from the repository top) the Kustomizations of `discovery`
+/// apply: what another cluster of the same repository must not call orphans. Only the
+/// Kustomizations are reconciled (a HelmRelease's file is where its parent found it), with
+/// the caches, so the cluster's own run later costs little more.
+pub async fn reached_files(
+    opts: &RunOptions,
+    discovery: &Discovery,
+) -> Result<BTreeSet<(OwnerKind, String)>, SetupError> {
+    let kustomize = KustomizeCommand::resolve(opts.kustomize.as_deref())?;
+    let decrypt = DecryptContext::load(&opts.age_key_files)?;
+    let sources = Arc::new(Sources::new(
+        SourceKey::of(&discovery.root.source()),
+        discovery.repo_root.clone(),
+        opts.sources.clone(),
+    ));
+    let slots = Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1)));
+    let ctx = Arc::new(BuildContext::new(opts, kustomize, decrypt, slots));
+    let silent: Arc<dyn Reporter> = Arc::new(crate::reporter::Silent);
+    let reconciled = engine::reconcile(discovery, sources, ctx, None, silent).await;
+    let mut files = BTreeSet::new();
+    for r in reconciled.owners.values() {
+        if let Some(f) = &r.file {
+            files.insert((OwnerKind::Kustomization, f.clone()));
+        }
+        for o in &r.objects {
+            if let (true, Some(f)) = (crate::flux::is_helmrelease(&o.object), &o.origin) {
+                files.insert((OwnerKind::HelmRelease, f.clone()));
+            }
+        }
+    }
+    Ok(files)
+}
+
 /// Renders one cluster (one of [`clusters`]).
 pub async fn run(
     opts: &RunOptions,

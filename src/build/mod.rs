@@ -128,6 +128,14 @@ pub enum BuildError {
     /// A remote resource kustomize would fetch from a host the network policy refuses.
     #[error(transparent)]
     Network(#[from] crate::net::remote::RemoteRefused),
+    /// A read outside the source root, refused as kustomize-controller's secure file system
+    /// refuses it (fluxcd/pkg `kustomize/filesys/fs_secure.go`).
+    #[error("security; file '{}' is not in or below '{}' ({at})", file.display(), root.display())]
+    Security {
+        file: PathBuf,
+        root: PathBuf,
+        at: String,
+    },
 }
 
 /// Changed-only mode's view of one build: see [`crate::select`].
@@ -184,6 +192,7 @@ pub async fn build_kustomization(
     if !tree.root.join(&rel).is_dir() {
         return Err(BuildError::PathNotFound(display_spec_path(&rel)));
     }
+    confine_spec_path(&tree.root, &rel)?;
     let probe = select.as_ref().is_some_and(|s| s.probe);
     let mut prepared = {
         let (tree, rel, spec) = (tree.clone(), rel.clone(), ks.spec.clone());
@@ -292,6 +301,33 @@ pub async fn build_kustomization(
     Ok(Built::Output(Box::new(out), role))
 }
 
+/// `spec.path` is cleaned lexically; a symlink on it, or a symlinked kustomization file in it
+/// (which the generator reads before kustomize runs), must not lead out of the source either.
+fn confine_spec_path(root: &Path, rel: &Path) -> Result<(), BuildError> {
+    let Ok(real_root) = root.canonicalize() else {
+        return Ok(());
+    };
+    let dir = root.join(rel);
+    let files = crate::cache::KUSTOMIZATION_FILE_NAMES.map(|name| dir.join(name));
+    for (path, at) in std::iter::once((dir.clone(), "spec.path".to_string())).chain(
+        files
+            .into_iter()
+            .map(|f| (f, "kustomization file".to_string())),
+    ) {
+        match path.canonicalize() {
+            Ok(real) if !real.starts_with(&real_root) => {
+                return Err(BuildError::Security {
+                    file: real,
+                    root: root.to_path_buf(),
+                    at: format!("{at} of {}", display_spec_path(rel)),
+                });
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// The kustomization to build, what it reads, and a cached result when there is one.
 struct Prepared {
     planned: kustomize::Planned,
@@ -327,6 +363,13 @@ fn prepare(
     let dir = tree.root.join(rel);
     let planned = kustomize::plan_kustomization(&dir, spec, &tree.root, &|p| tree.includes(p))?;
     let rs = kustomize_read_set(&tree.root, rel, &planned.content);
+    if let Some(escape) = rs.escapes.into_iter().next() {
+        return Err(BuildError::Security {
+            file: escape.file,
+            root: tree.root.clone(),
+            at: escape.at,
+        });
+    }
     let remote = rs.remote;
     let read_set = rs.complete.then_some(rs.files);
     let (role, reach) = decide(&planned, read_set.as_deref());

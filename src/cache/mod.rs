@@ -6,12 +6,14 @@
 
 mod digest;
 mod entry;
+mod escape;
 mod key;
 mod plugins;
 mod readset;
 mod store;
 
 pub use digest::digest_files;
+pub use escape::Escape;
 pub use key::{Key, KeyBuilder};
 pub use readset::{KUSTOMIZATION_FILE_NAMES, ReadSet, RemoteEntry, kustomize_read_set};
 pub use store::{GcReport, Store};

@@ -14,6 +14,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde_json::{Map, Value};
 
+use super::escape::{self, Escape};
 use super::plugins;
 
 /// Names kustomize accepts for a folder's kustomization file (`konfig.RecognizedKustomizationFileNames`).
@@ -32,6 +33,8 @@ pub struct ReadSet {
     pub reasons: Vec<String>,
     /// What kustomize would fetch over the network, for the network policy to check.
     pub remote: Vec<RemoteEntry>,
+    /// Reads outside the root: Flux fails the build on the first one.
+    pub escapes: Vec<Escape>,
 }
 
 /// An entry kustomize fetches itself (a remote base, an http(s) file).
@@ -73,6 +76,9 @@ pub(super) struct Walker<'a> {
     files: BTreeSet<PathBuf>,
     reasons: Vec<String>,
     remote: Vec<RemoteEntry>,
+    escapes: Vec<Escape>,
+    /// The root with symlinks resolved, for checking where symlinks lead.
+    canonical_root: PathBuf,
     /// Folders on the current recursion path: meeting one again is a cycle, which kustomize rejects.
     stack: Vec<PathBuf>,
     /// Folders fully walked: a base shared by two overlays adds nothing the second time.
@@ -86,6 +92,8 @@ impl<'a> Walker<'a> {
             files: BTreeSet::new(),
             reasons: Vec::new(),
             remote: Vec::new(),
+            escapes: Vec::new(),
+            canonical_root: escape::canonical_root(root),
             stack: Vec::new(),
             done: HashSet::new(),
         }
@@ -94,9 +102,10 @@ impl<'a> Walker<'a> {
     fn finish(self) -> ReadSet {
         ReadSet {
             files: self.files.into_iter().collect(),
-            complete: self.reasons.is_empty(),
+            complete: self.reasons.is_empty() && self.escapes.is_empty(),
             reasons: self.reasons,
             remote: self.remote,
+            escapes: self.escapes,
         }
     }
 
@@ -107,6 +116,15 @@ impl<'a> Walker<'a> {
     /// Resolves `entry` (named by field `field` of the kustomization in `base`) to a file or folder.
     pub(super) fn locate(&mut self, base: &Path, entry: &str, field: &str) -> Option<Found> {
         let at = || format!("{field} entry {entry:?} in {}", shown(base));
+        // A `file://` "remote" base is a folder of this machine: outside the source.
+        if entry
+            .get(..7)
+            .is_some_and(|s| s.eq_ignore_ascii_case("file://"))
+        {
+            let file = PathBuf::from(entry[7..].split("//").next().unwrap_or_default());
+            self.escapes.push(Escape { file, at: at() });
+            return None;
+        }
         if looks_remote(entry) {
             self.incomplete(format!("{} is remote", at()));
             self.remote.push(RemoteEntry {
@@ -116,13 +134,17 @@ impl<'a> Walker<'a> {
             return None;
         }
         let Some(rel) = normalize(base, Path::new(entry)) else {
-            self.incomplete(format!("{} leaves the root", at()));
+            self.escaped(base, entry, at());
             return None;
         };
+        if !self.confined(&rel, &at) {
+            return None;
+        }
         match fs::symlink_metadata(self.root.join(&rel)) {
             Ok(m) if m.is_file() => Some(Found::File(rel)),
             Ok(m) if m.is_dir() => Some(Found::Dir(rel)),
-            // Flux artifacts hold no symlinks; a local checkout with one is not worth the risk.
+            // Flux artifacts hold no symlinks (one resolving inside the root is left out of
+            // the private copy, so kustomize reports it missing, as for an artifact).
             Ok(_) => {
                 self.incomplete(format!("{} is a symlink or special file", at()));
                 None
@@ -131,6 +153,27 @@ impl<'a> Walker<'a> {
                 self.incomplete(format!("{} does not exist", at()));
                 None
             }
+        }
+    }
+
+    /// Records a read of `entry` (from the kustomization in `base`) that leaves the root.
+    fn escaped(&mut self, base: &Path, entry: &str, at: String) {
+        let file = escape::lexical_join(self.root, base, Path::new(entry));
+        self.escapes.push(Escape { file, at });
+    }
+
+    /// False (and the escape recorded) when `rel`, lexically inside the root, reaches outside
+    /// it through a symlink.
+    fn confined(&mut self, rel: &Path, at: &dyn Fn() -> String) -> bool {
+        match escape::through_symlink(self.root, rel) {
+            Some(resolved) if !escape::is_inside(&resolved, &self.canonical_root) => {
+                self.escapes.push(Escape {
+                    file: resolved,
+                    at: at(),
+                });
+                false
+            }
+            _ => true,
         }
     }
 
@@ -189,17 +232,20 @@ impl<'a> Walker<'a> {
         if entry.contains('\n') {
             return;
         }
-        if let Some(rel) = normalize(base, Path::new(entry))
-            && self.root.join(&rel).is_file()
-        {
-            self.files.insert(rel);
-            return;
+        let at = || format!("{field} entry {entry:?} in {}", shown(base));
+        match normalize(base, Path::new(entry)) {
+            Some(rel) if self.root.join(&rel).is_file() => {
+                if self.confined(&rel, &at) {
+                    self.files.insert(rel);
+                }
+                return;
+            }
+            // kustomize tries the file first: outside the root that is a refused read.
+            None if !entry.contains(':') => return self.escaped(base, entry, at()),
+            _ => {}
         }
         if !entry.contains(':') {
-            self.incomplete(format!(
-                "{field} entry {entry:?} in {} is neither a file nor inline YAML",
-                shown(base)
-            ));
+            self.incomplete(format!("{} is neither a file nor inline YAML", at()));
         }
     }
 
@@ -217,6 +263,10 @@ impl<'a> Walker<'a> {
             .map(|name| rel.join(name))
             .filter(|path| self.root.join(path).is_file())
             .collect();
+        let at = || format!("kustomization file in {}", shown(rel));
+        if present.iter().any(|file| !self.confined(file, &at)) {
+            return;
+        }
         let file = match present.as_slice() {
             [one] => one.clone(),
             [] => {

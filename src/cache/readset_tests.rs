@@ -237,12 +237,20 @@ fn folders_need_exactly_one_kustomization_file() {
 }
 
 #[test]
-fn leaving_the_root_is_incomplete() {
+fn leaving_the_root_is_an_escape() {
     let dir = tree(&[("app/cm.yaml", "kind: ConfigMap")]);
     let set = read_set(dir.path(), "app", "resources: [../../outside.yaml]\n");
-    assert_incomplete(&set, "leaves the root");
+    assert!(!set.complete);
+    assert_eq!(set.escapes.len(), 1, "{set:?}");
+    assert_eq!(
+        set.escapes[0].file,
+        dir.path().parent().unwrap().join("outside.yaml")
+    );
     let set = read_set(dir.path(), "app", "resources: [/etc/hosts]\n");
-    assert_incomplete(&set, "leaves the root");
+    assert_eq!(set.escapes[0].file, std::path::PathBuf::from("/etc/hosts"));
+    assert!(set.escapes[0].at.contains("resources entry"), "{set:?}");
+    let set = read_set(dir.path(), "app", "patchesStrategicMerge: [/etc/hosts]\n");
+    assert_eq!(set.escapes.len(), 1, "{set:?}");
     let set = read_set(dir.path(), "../app", "resources: []\n");
     assert_incomplete(&set, "not a folder inside the root");
 }

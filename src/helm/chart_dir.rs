@@ -33,9 +33,12 @@ pub(crate) fn chart_yaml_from_tgz(tgz: &Path) -> Result<Value, String> {
     Err("archive has no <chart>/Chart.yaml".to_string())
 }
 
-/// Reads `Chart.yaml` of a chart folder.
+/// Reads `Chart.yaml` of a chart folder (a symlinked one is not part of the artifact).
 pub(crate) fn chart_yaml_from_dir(dir: &Path) -> Result<Value, String> {
     let path = dir.join("Chart.yaml");
+    if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.is_file()) {
+        return Err(format!("{}: not a regular file", path.display()));
+    }
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     crate::yaml::parse_one(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
@@ -149,14 +152,16 @@ pub(crate) fn merge_values_files(
 ) -> Result<Value, String> {
     let mut merged = Map::new();
     for file in files {
-        let rel = Path::new(file.trim_start_matches("./"));
-        if rel
-            .components()
-            .any(|c| matches!(c, Component::ParentDir | Component::RootDir))
-        {
-            return Err(format!("values file '{file}' is outside the source"));
+        // source-controller's mergeFileValues: SecureJoin (`..` stops at the root), and the
+        // result must be a regular file of the artifact.
+        let Some(path) = crate::workspace::artifact_path(base, file) else {
+            return Err(no_values_file(file));
+        };
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.is_file() => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && ignore_missing => continue,
+            _ => return Err(no_values_file(file)),
         }
-        let path = base.join(rel);
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && ignore_missing => continue,
@@ -169,6 +174,15 @@ pub(crate) fn merge_values_files(
         }
     }
     Ok(Value::Object(merged))
+}
+
+/// source-controller's message for a values file that is missing or not a regular file.
+fn no_values_file(file: &str) -> String {
+    let joined = Path::new("/").join(crate::workspace::secure_join(file));
+    format!(
+        "no values file found at path '{}' (reference '{file}')",
+        joined.display()
+    )
 }
 
 #[cfg(test)]
@@ -191,6 +205,8 @@ mod tests {
         assert_eq!(v, serde_json::json!({"x":{"a":1,"b":2}}));
         assert!(merge_values_files(dir.path(), &["c.yaml".into()], false).is_err());
         assert!(merge_values_files(dir.path(), &["c.yaml".into()], true).is_ok());
-        assert!(merge_values_files(dir.path(), &["../c.yaml".into()], true).is_err());
+        // `..` stops at the root, as SecureJoin does: ../c.yaml is the missing c.yaml.
+        assert!(merge_values_files(dir.path(), &["../c.yaml".into()], true).is_ok());
+        assert!(merge_values_files(dir.path(), &["../a.yaml".into()], false).is_ok());
     }
 }

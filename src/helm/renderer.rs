@@ -233,7 +233,9 @@ impl Renderer {
             workdir: None,
             values_files: Value::Null,
         };
-        if metadata.is_some() || custom_values {
+        // A chart folder is always copied: the copy holds its regular files only, as the
+        // artifact source-controller packages does, so helm never follows a symlink out.
+        if metadata.is_some() || custom_values || found.is_dir {
             edited = edit(req, &found, &name, custom_values)?;
             if let Some(md) = &metadata {
                 version = with_metadata(&version, md);
@@ -267,7 +269,14 @@ impl Renderer {
             SourceKind::GitRepository | SourceKind::OciRepository if req.local_dir.is_some() => {
                 let root = req.local_dir.clone().unwrap_or_default();
                 let dir = if req.kind == SourceKind::GitRepository {
-                    root.join(req.chart.trim_start_matches("./"))
+                    // SecureJoin, as source-controller resolves a chart path in its source;
+                    // a symlinked folder is not in the artifact.
+                    crate::workspace::artifact_path(&root, &req.chart).ok_or_else(|| {
+                        chart_err(format!(
+                            "chart path '{}' is not part of the source artifact (symlink)",
+                            req.chart
+                        ))
+                    })?
                 } else {
                     chart_root_in(&root)
                 };

@@ -7,7 +7,7 @@
 
 mod path;
 
-pub use path::{display_spec_path, secure_join};
+pub use path::{artifact_path, display_spec_path, secure_join};
 
 use ignore::WalkBuilder;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
