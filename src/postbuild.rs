@@ -148,23 +148,7 @@ pub fn substitute_all(
             defined: origins(&pb, &vars, lookup, &ks.id.namespace),
             ..Default::default()
         },
-        secret_values: {
-            let from = defined_in(&pb, lookup, &ks.id.namespace);
-            vars.iter()
-                .filter(|(_, v)| v.from_secret && !v.value.is_empty())
-                .map(|(name, v)| {
-                    let origin = from.get(name).cloned().unwrap_or_else(|| {
-                        SecretValue::object_origin(
-                            "Kustomization",
-                            &ks.id.namespace,
-                            &ks.id.name,
-                            name,
-                        )
-                    });
-                    SecretValue::new(origin, v.value.clone())
-                })
-                .collect()
-        },
+        secret_values: secret_values(&pb, &vars, lookup, ks),
     };
     for obj in objects
         .iter()
@@ -191,6 +175,27 @@ pub fn substitute_all(
         *obj = done;
     }
     Ok(report)
+}
+
+/// The values of the variables that came from Secrets, each bound to the object and key it was
+/// read from (so its token is the one that Secret's key shows).
+fn secret_values(
+    pb: &PostBuild,
+    vars: &Variables,
+    lookup: &VarLookup,
+    ks: &Kustomization,
+) -> Vec<SecretValue> {
+    let from = defined_in(pb, lookup, &ks.id.namespace);
+    vars.iter()
+        .filter(|(_, v)| v.from_secret && !v.value.is_empty())
+        .map(|(name, v)| {
+            let origin = from.get(name).cloned().unwrap_or_else(|| {
+                let (ns, ks_name) = (&ks.id.namespace, &ks.id.name);
+                SecretValue::object_origin("Kustomization", ns, ks_name, name)
+            });
+            SecretValue::new(origin, v.value.clone())
+        })
+        .collect()
 }
 
 /// For each variable a `substituteFrom` object defines, the redaction origin of its value (the
