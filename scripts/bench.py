@@ -18,7 +18,7 @@ wall / (subprocess sum / jobs), peak memory):
                 the baseline and this build, alternating run by run, and new / old per case
                 (the before/after figures of a change, measured side by side)
 Usage: scripts/bench.py [--runs 5] [--apps 1000] [--corpus ../shared/corpus/onedr0p-home-ops]
-                        [--baseline path/to/old/fluxsim] [--skip corpus,gen,diff,gen-1file,fastpatch]
+                        [--baseline path/to/old/fluxsim] [--skip corpus,gen,diff,gen-1file,fastpatch,schema]
 """
 import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
 
@@ -96,6 +96,8 @@ def main():
             bench_gen_diff(a, work)
         if not any("fastpatch".startswith(s) for s in skip):
             bench_fast_patch(a, work)
+        if not any("schema".startswith(s) for s in skip):
+            bench_schema(a, work)
         if a.baseline:
             bench_compare(a, work)
     finally:
@@ -206,6 +208,22 @@ def bench_fast_patch(a, work):
             wall = report(f"{name[:9]}-{label[:4]}", samples)
             print(f"{'':14} cold / floor {wall / floor:5.2f}  (floor {floor:6.3f}s for {built} trivial builds)  "
                   f"fast path {stats.get('kustomizationsFastPatch')} fell back {stats.get('kustomizationsFastPatchFellBack')}")
+
+
+def bench_schema(a, work):
+    """Warm validate with schema checks off and on, alternating run by run: their added cost."""
+    entry = os.path.join(a.corpus, a.entry)
+    cache = os.path.join(work, "schema")
+    base = ["validate", "--path", entry, "--offline"]
+    run(base, cache, stats=False)
+    off, on = [], []
+    for _ in range(a.runs):
+        off.append(run(base + ["--schema", "off"], cache, stats=False))
+        on.append(run(base + ["--schema", "error"], cache, stats=False))
+    w_off, w_on = (statistics.median(s[0] for s in x) for x in (off, on))
+    m_off, m_on = (max(s[2] for s in x) for x in (off, on))
+    print(f"schema-warm    off {w_off:6.3f}s {m_off:6.1f} MB  on {w_on:6.3f}s {m_on:6.1f} MB  "
+          f"added {w_on - w_off:+.3f}s {m_on - m_off:+.1f} MB")
 
 
 def bench_compare(a, work):

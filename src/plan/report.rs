@@ -42,6 +42,9 @@ pub struct ReportEntry {
     /// warnings); they do not fail it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Its rendered objects no schema is known for (not schema-checked).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub schema_skipped: usize,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -61,8 +64,9 @@ fn is_zero(n: &usize) -> bool {
 
 impl Summary {
     /// Counts one entry.
-    pub fn add(&mut self, status: Status) {
-        match status {
+    pub fn add(&mut self, entry: &ReportEntry) {
+        self.schema_skipped += entry.schema_skipped;
+        match entry.status {
             Status::Passed => self.passed += 1,
             Status::Failed => self.failed += 1,
             Status::Blocked | Status::Skipped => self.skipped += 1,
@@ -104,12 +108,9 @@ impl Report {
 
     /// Recounts the summary (after entries were filtered).
     pub fn recount(&mut self) {
-        self.summary = Summary {
-            schema_skipped: self.summary.schema_skipped,
-            ..Summary::default()
-        };
+        self.summary = Summary::default();
         for e in &self.entries {
-            self.summary.add(e.status);
+            self.summary.add(e);
         }
     }
 }
@@ -164,14 +165,15 @@ pub fn validate_report(input: &ClusterInput, plan: &Plan, findings: &[Finding]) 
         }
         roots[node] = set;
     }
-    let mut summary = Summary {
-        schema_skipped: findings
-            .iter()
-            .filter(|f| f.code == super::checks::Code::SchemaSkipped)
-            .map(|f| f.objects.len())
-            .sum(),
-        ..Summary::default()
-    };
+    let mut unchecked = vec![0usize; n];
+    for f in findings {
+        if f.code == super::checks::Code::SchemaSkipped
+            && let Some(&node) = f.owner.as_ref().and_then(|id| g.index.get(id))
+        {
+            unchecked[node] += f.objects.len();
+        }
+    }
+    let mut summary = Summary::default();
     let entries = (0..n)
         .map(|node| {
             let owner = g.owner(input.cluster, node);
@@ -187,8 +189,7 @@ pub fn validate_report(input: &ClusterInput, plan: &Plan, findings: &[Finding]) 
             } else {
                 Status::Passed
             };
-            summary.add(status);
-            ReportEntry {
+            let entry = ReportEntry {
                 owner: g.ids[node].clone(),
                 file: owner.file.clone(),
                 status,
@@ -200,7 +201,10 @@ pub fn validate_report(input: &ClusterInput, plan: &Plan, findings: &[Finding]) 
                 },
                 skipped,
                 warnings: std::mem::take(&mut warnings[node]),
-            }
+                schema_skipped: unchecked[node],
+            };
+            summary.add(&entry);
+            entry
         })
         .collect();
     Report {
