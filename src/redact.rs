@@ -152,32 +152,21 @@ impl Redactor {
         own: &[SecretValue],
         anywhere: &[SecretValue],
     ) {
-        let marks = crate::taint::take(obj);
-        let (kind, ns, name) = identity(obj);
-        if kind == "Secret" {
-            self.redact_secret_data(obj, &ns, &name);
-        }
-        let prefer = preferred_origins(own);
-        for pointer in &marks {
-            let at = SecretValue::object_origin(&kind, &ns, &name, pointer);
-            if let Some(v) = obj.pointer_mut(pointer) {
-                let scope = Scope {
-                    forms: &self.forms,
-                    prefer: &prefer,
-                    marked: Some(&at),
-                };
-                self.scrub(v, &scope);
-            }
-        }
-        if !anywhere.is_empty() {
-            let mut extra = Forms::default();
-            extra.add(anywhere.iter().cloned());
-            let scope = Scope {
-                forms: &extra,
-                prefer: &HashMap::new(),
-                marked: None,
-            };
-            self.scrub(obj, &scope);
+        self.for_owner(own, anywhere).redact(obj);
+    }
+
+    /// [`Self::redact_object_with`] for every object of one owner, its forms prepared once.
+    pub fn for_owner<'a>(
+        &'a self,
+        own: &'a [SecretValue],
+        anywhere: &[SecretValue],
+    ) -> OwnerRedaction<'a> {
+        let mut forms = Forms::default();
+        forms.add(anywhere.iter().cloned());
+        OwnerRedaction {
+            redactor: self,
+            prefer: preferred_origins(own),
+            anywhere: forms,
         }
     }
 
@@ -263,6 +252,43 @@ impl Redactor {
             }
         }
         out
+    }
+}
+
+/// Redacts the objects of one owner (see [`Redactor::for_owner`]).
+pub struct OwnerRedaction<'a> {
+    redactor: &'a Redactor,
+    prefer: HashMap<&'a str, &'a str>,
+    anywhere: Forms,
+}
+
+impl OwnerRedaction<'_> {
+    pub fn redact(&self, obj: &mut Value) {
+        let r = self.redactor;
+        let marks = crate::taint::take(obj);
+        let (kind, ns, name) = identity(obj);
+        if kind == "Secret" {
+            r.redact_secret_data(obj, &ns, &name);
+        }
+        for pointer in &marks {
+            let at = SecretValue::object_origin(&kind, &ns, &name, pointer);
+            if let Some(v) = obj.pointer_mut(pointer) {
+                let scope = Scope {
+                    forms: &r.forms,
+                    prefer: &self.prefer,
+                    marked: Some(&at),
+                };
+                r.scrub(v, &scope);
+            }
+        }
+        if !self.anywhere.is_empty() {
+            let scope = Scope {
+                forms: &self.anywhere,
+                prefer: &HashMap::new(),
+                marked: None,
+            };
+            r.scrub(obj, &scope);
+        }
     }
 }
 

@@ -26,6 +26,7 @@ pub fn owner_objects(run: &Run, owner: &OwnerRecord, show_secrets: bool) -> Vec<
             .cloned()
             .collect(),
     };
+    let redaction = run.redactor.for_owner(&owner.secrets, &anywhere);
     owner
         .values()
         .map(|o| {
@@ -33,8 +34,7 @@ pub fn owner_objects(run: &Run, owner: &OwnerRecord, show_secrets: bool) -> Vec<
             if show_secrets {
                 Redactor::reveal(&mut o);
             } else {
-                run.redactor
-                    .redact_object_with(&mut o, &owner.secrets, &anywhere);
+                redaction.redact(&mut o);
             }
             o
         })

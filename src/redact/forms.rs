@@ -52,6 +52,10 @@ impl Forms {
         self.matcher = OnceLock::new();
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.forms.is_empty()
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &Form> {
         self.forms.iter()
     }
