@@ -182,6 +182,13 @@ fn an_object_from_two_kustomizations_is_a_warning() {
         "{}",
         out.stdout
     );
+    // Both sources of the duplicate are named (kustomize names only the second).
+    assert!(
+        out.stdout
+            .contains("(defined in within/one.yaml and within/two.yaml)"),
+        "{}",
+        out.stdout
+    );
     assert!(
         out.stdout.contains("3 passed, 1 failed, 0 skipped"),
         "{}",

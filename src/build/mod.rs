@@ -4,6 +4,7 @@
 //! → per object: check identity, decrypt, substitute → expand lists → owner labels → normalize →
 //! commonMetadata. Everything here is a function of its inputs; the engine decides when to call it.
 
+mod duplicate_id;
 mod fast_patch;
 mod finish;
 mod origin;
@@ -507,7 +508,11 @@ async fn run_kustomize(
             .await
             .map_err(|_| BuildError::Interrupted("cancelled".into()))?;
         let queued = waiting.elapsed();
-        let (stream, elapsed) = ctx.kustomize.build(&dir, &work).await?;
+        let (stream, elapsed) = ctx
+            .kustomize
+            .build(&dir, &work)
+            .await
+            .map_err(|e| name_duplicate_sources(e, tree, prepared))?;
         (stream, elapsed, queued)
     };
     drop(scratch);
@@ -524,6 +529,23 @@ async fn run_kustomize(
         decrypted: sources.decrypted,
         decrypted_values: sources.values,
     })
+}
+
+/// A duplicate-id failure names every file that defines the id (kustomize names one).
+fn name_duplicate_sources(
+    e: crate::kustomize::KustomizeError,
+    tree: &SourceTree,
+    prepared: &Prepared,
+) -> crate::kustomize::KustomizeError {
+    use crate::kustomize::KustomizeError;
+    match (e, &prepared.read_set) {
+        (KustomizeError::Failed { dir, message }, Some(files)) => {
+            let message =
+                duplicate_id::name_sources(&message, &tree.root, files).unwrap_or(message);
+            KustomizeError::Failed { dir, message }
+        }
+        (e, _) => e,
+    }
 }
 
 struct Processed {
