@@ -60,6 +60,13 @@ pub enum SetupError {
     Kustomize(#[from] crate::kustomize::KustomizeError),
     #[error(transparent)]
     Keys(#[from] crate::sops::SopsError),
+    /// The run's private folder could not be made.
+    #[error("cannot create the run's private folder in {}: {source}", dir.display())]
+    RunDir {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// The run found HelmReleases and there is no helm program to render them.
     #[error("{} to render and {}", crate::text::count(*.releases, "HelmRelease"), match .command {
         Some(c) => format!("the --helm program '{c}' was not found"),
@@ -129,9 +136,21 @@ pub async fn run(
         opts.sources.clone(),
     ));
     let slots = Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1)));
-    let renderers = renderers(opts, &kustomize);
+    let run_dir =
+        crate::rundir::RunDir::create(&opts.cache_dir).map_err(|source| SetupError::RunDir {
+            dir: opts.cache_dir.join(crate::rundir::SCRATCH),
+            source,
+        })?;
+    let run_dir = Arc::new(run_dir);
+    let renderers = renderers(opts, &kustomize, &run_dir);
     let helm_missing = renderers.is_none();
-    let ctx = Arc::new(BuildContext::new(opts, kustomize, decrypt, slots.clone()));
+    let ctx = Arc::new(BuildContext::new(
+        opts,
+        kustomize,
+        decrypt,
+        slots.clone(),
+        run_dir,
+    ));
     let reconciled = engine::reconcile(
         &discovery,
         sources.clone(),
@@ -197,7 +216,11 @@ pub async fn run(
 }
 
 /// The helm renderers, or None when there is no helm program (a run with HelmReleases then stops).
-fn renderers(opts: &RunOptions, kustomize: &KustomizeCommand) -> Option<Arc<Renderers>> {
+fn renderers(
+    opts: &RunOptions,
+    kustomize: &KustomizeCommand,
+    run_dir: &Arc<crate::rundir::RunDir>,
+) -> Option<Arc<Renderers>> {
     let helm = helm_command(opts.helm.as_deref());
     if helm.is_empty() {
         return None;
@@ -211,6 +234,7 @@ fn renderers(opts: &RunOptions, kustomize: &KustomizeCommand) -> Option<Arc<Rend
         kube_version: opts.kube_version.clone(),
         api_versions: opts.api_versions.clone(),
         network: opts.network.clone(),
+        run_dir: Some(run_dir.clone()),
     };
     let offline = HelmOptions {
         offline: true,

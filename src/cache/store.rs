@@ -137,6 +137,7 @@ impl Store {
         }
         report.kept_entries = kept.len() as u64;
         report.kept_bytes = kept.iter().map(|f| f.bytes).sum();
+        prune_locks(&self.root.join(LOCKS), now, max_age);
         Ok(report)
     }
 
@@ -298,6 +299,21 @@ fn read_dir_or_empty(dir: &Path) -> io::Result<Box<dyn Iterator<Item = io::Resul
         Ok(read) => Ok(Box::new(read)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Box::new(std::iter::empty())),
         Err(e) => Err(e),
+    }
+}
+
+/// Removes lock files made more than `max_age` ago that nobody holds (one is made per locked
+/// key, so they would pile up).
+fn prune_locks(dir: &Path, now: SystemTime, max_age: Duration) {
+    let Ok(read) = fs::read_dir(dir) else { return };
+    for item in read.flatten() {
+        let old = item
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|m| now.duration_since(m).unwrap_or_default() > max_age);
+        if old && File::open(item.path()).is_ok_and(|f| f.try_lock().is_ok()) {
+            let _ = fs::remove_file(item.path());
+        }
     }
 }
 
