@@ -3,7 +3,8 @@
 //! A folder is replaced only if it does not exist, is empty, or holds a previous snapshot: one
 //! with the [`MARKER`] file (or, from fluxsim before the marker, nothing but a Snapshot
 //! `index.yaml`, `ks/` and `hr/`). The new snapshot is written into `.<name>.fluxsim-new-*` next
-//! to it, with the marker locked while it is written; the old one is renamed aside to
+//! to it, with the marker locked while it is written, then swapped with the old one in one
+//! rename where Linux can (`RENAME_EXCHANGE`); elsewhere the old one is renamed aside to
 //! `.<name>.fluxsim-old-*`, the new one into place, and the old one removed. A run killed midway
 //! leaves the previous snapshot or none at `dir`, and its leftovers (unlocked markers) are removed
 //! by the next write. Where renaming is impossible (`dir` is a mount point, its parent is
@@ -56,6 +57,12 @@ pub fn write_atomically(
         let _ = staging.keep();
         return Ok(count);
     }
+    // One atomic exchange where the system has it: `dir` is the old snapshot, then the new.
+    // The staging folder then holds the old one, which its drop removes.
+    if exchange(staging.path(), &dir).is_ok() {
+        drop(marker);
+        return Ok(count);
+    }
     let aside = parent.join(format!(".{name}.{OLD}{}", std::process::id()));
     let _ = fs::remove_dir_all(&aside);
     if fs::rename(&dir, &aside).is_err() {
@@ -72,6 +79,18 @@ pub fn write_atomically(
     let _ = staging.keep();
     let _ = fs::remove_dir_all(&aside);
     Ok(count)
+}
+
+/// Swaps two folders in one step (Linux `renameat2(RENAME_EXCHANGE)`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(io::Error::from)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> io::Result<()> {
+    Err(io::ErrorKind::Unsupported.into())
 }
 
 /// Writes into `dir` itself, after clearing what a previous snapshot left there.
