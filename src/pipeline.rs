@@ -121,6 +121,51 @@ pub fn clusters(opts: &RunOptions) -> Result<Vec<Discovery>, SetupError> {
     Ok(discover::discover(&opts.path, opts.repo_root.as_deref())?)
 }
 
+/// Every cluster of the repository `discovery` belongs to, wherever `--path` points.
+pub fn repository_clusters(discovery: &Discovery) -> Vec<Discovery> {
+    let root = &discovery.repo_root;
+    discover::discover(root, Some(root)).unwrap_or_default()
+}
+
+/// The Flux files (kind, path from the repository top) the Kustomizations of `discovery`
+/// apply: what another cluster of the same repository must not call orphans. Only the
+/// Kustomizations are reconciled (a HelmRelease's file is where its parent found it), with
+/// the caches, so the cluster's own run later costs little more.
+pub async fn reached_files(
+    opts: &RunOptions,
+    discovery: &Discovery,
+) -> Result<BTreeSet<(OwnerKind, String)>, SetupError> {
+    let kustomize = KustomizeCommand::resolve(opts.kustomize.as_deref())?;
+    let decrypt = DecryptContext::load(&opts.age_key_files)?;
+    let sources = Arc::new(Sources::new(
+        SourceKey::of(&discovery.root.source()),
+        discovery.repo_root.clone(),
+        opts.sources.clone(),
+    ));
+    let slots = Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1)));
+    let ctx = Arc::new(BuildContext::new(
+        opts,
+        kustomize,
+        decrypt,
+        slots,
+        run_dir(opts)?,
+    ));
+    let silent: Arc<dyn Reporter> = Arc::new(crate::reporter::Silent);
+    let reconciled = engine::reconcile(discovery, sources, ctx, None, silent).await;
+    let mut files = BTreeSet::new();
+    for r in reconciled.owners.values() {
+        if let Some(f) = &r.file {
+            files.insert((OwnerKind::Kustomization, f.clone()));
+        }
+        for o in &r.objects {
+            if let (true, Some(f)) = (crate::flux::is_helmrelease(&o.object), &o.origin) {
+                files.insert((OwnerKind::HelmRelease, f.clone()));
+            }
+        }
+    }
+    Ok(files)
+}
+
 /// Renders one cluster (one of [`clusters`]).
 pub async fn run(
     opts: &RunOptions,
@@ -136,12 +181,7 @@ pub async fn run(
         opts.sources.clone(),
     ));
     let slots = Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1)));
-    let run_dir =
-        crate::rundir::RunDir::create(&opts.cache_dir).map_err(|source| SetupError::RunDir {
-            dir: opts.cache_dir.join(crate::rundir::SCRATCH),
-            source,
-        })?;
-    let run_dir = Arc::new(run_dir);
+    let run_dir = run_dir(opts)?;
     let renderers = renderers(opts, &kustomize, &run_dir);
     let helm_missing = renderers.is_none();
     let ctx = Arc::new(BuildContext::new(
@@ -213,6 +253,16 @@ pub async fn run(
         wall_time: started.elapsed(),
         kustomize_time: reconciled.kustomize_time,
     })
+}
+
+/// This run's private folders (see [`crate::rundir`]).
+fn run_dir(opts: &RunOptions) -> Result<Arc<crate::rundir::RunDir>, SetupError> {
+    let made =
+        crate::rundir::RunDir::create(&opts.cache_dir).map_err(|source| SetupError::RunDir {
+            dir: opts.cache_dir.join(crate::rundir::SCRATCH),
+            source,
+        })?;
+    Ok(Arc::new(made))
 }
 
 /// The helm renderers, or None when there is no helm program (a run with HelmReleases then stops).

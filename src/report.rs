@@ -246,6 +246,13 @@ fn status_label(outcome: &Outcome, paint: &dyn Fn(&str, Color) -> String) -> Str
     }
 }
 
+/// The synthetic sync of --path, when it failed (nothing below it is known then).
+fn failed_root(run: &Run) -> Option<&OwnerRecord> {
+    run.cluster
+        .kustomizations()
+        .find(|r| r.synthetic && r.outcome.is_failure())
+}
+
 /// The end-of-run summary for stderr: each problem with its cause, then one line of counts.
 pub fn summary(run: &Run, color: bool) -> String {
     let c = counts(run);
@@ -310,15 +317,22 @@ pub fn summary(run: &Run, color: bool) -> String {
         }
     }
     let h = release_counts(run);
-    let mut line = format!(
-        "{} of {} rendered ({}); {} failed, {} blocked, {} unavailable offline",
-        c.rendered,
-        count(c.total, "Kustomization"),
-        count(c.objects, "object"),
-        c.failed,
-        c.blocked,
-        c.unavailable,
-    );
+    let mut line = match failed_root(run) {
+        // "0 of 0 rendered; 0 failed" would hide that nothing was seen at all.
+        Some(root) if c.total == 0 => format!(
+            "the root Kustomization {} failed to build, so nothing below it was rendered",
+            root.id.name()
+        ),
+        _ => format!(
+            "{} of {} rendered ({}); {} failed, {} blocked, {} unavailable offline",
+            c.rendered,
+            count(c.total, "Kustomization"),
+            count(c.objects, "object"),
+            c.failed,
+            c.blocked,
+            c.unavailable,
+        ),
+    };
     if h.total > 0 {
         line.push_str(&format!(
             "\n{} of {} rendered ({}); {} failed, {} blocked, {} unavailable offline",

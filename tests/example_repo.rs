@@ -103,3 +103,31 @@ fn a_second_run_is_served_from_the_cache() {
     );
     assert_eq!(s["kustomizeSeconds"], 0.0);
 }
+
+/// From the top of the repository (fluxsim's default `--path .`), the root `ks.yaml` folder is
+/// found and the same cluster renders: no invented root over the whole tree.
+#[test]
+fn the_repository_root_finds_the_root_ks_yaml() {
+    let repo = common::example_repo();
+    let cache = tempfile::tempdir().unwrap();
+    let mut cmd = fluxsim(cache.path());
+    cmd.current_dir(repo.path())
+        .arg("--age-key-file")
+        .arg(manifest_dir().join("testdata/sops/keys/main.agekey"))
+        .args(["validate", "-o", "json"]);
+    let out = run(&mut cmd);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let entries = report["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 7, "{report}");
+    assert!(entries.iter().all(|e| e["status"] == "passed"), "{report}");
+    let mut clusters = fluxsim(cache.path());
+    clusters.current_dir(repo.path()).args(["get", "clusters"]);
+    let out = run(&mut clusters);
+    assert!(
+        out.stdout
+            .contains("root Kustomizations (kubernetes/flux/cluster/ks.yaml)"),
+        "{}",
+        out.stdout
+    );
+}

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 use support::chart_repo::ChartRepo;
+use support::hostile::HangingServer;
 
 /// The decrypted value of `secrets/secret.sops.env`, and its base64 form in a Secret.
 const PLAINTEXT: &str = "plaintext-canary-5e1d9a";
@@ -76,7 +77,7 @@ impl Sandbox {
             .env_remove("SOPS_AGE_KEY_FILE")
             .arg("--cache-dir")
             .arg(self.path("cache"))
-            .args(["--no-progress", "--offline", "--age-key-file"])
+            .args(["--no-progress", "--age-key-file"])
             .arg(manifest_dir().join("testdata/sops/keys/main.agekey"))
             .args(args)
             .stdout(Stdio::null())
@@ -84,36 +85,31 @@ impl Sandbox {
         cmd.spawn().unwrap()
     }
 
-    /// A `kustomize` that, for the build of the decrypting Kustomization (after decryption),
-    /// writes its pids to `bin/started` and sleeps, then runs the real kustomize.
-    fn slow_kustomize(&self) -> PathBuf {
-        let real = manifest_dir().join(".tools/bin/kustomize");
-        let started = self.path("bin/started");
-        let script = format!(
-            "#!/bin/sh\nfor last; do :; done\n\
-             if [ -e \"$last/secret.sops.env\" ]; then\n  sleep 60 &\n  \
-             echo \"$$ $!\" > '{0}.new' && mv '{0}.new' '{0}'\n  wait\nfi\nexec '{1}' \"$@\"\n",
-            started.display(),
-            real.display()
+    /// Makes the decrypting Kustomization's kustomize hang after decryption: it also reads a
+    /// remote resource from a server that never answers (kept running by the returned value).
+    fn hang_after_decryption(&self) -> HangingServer {
+        let server = HangingServer::start();
+        common::edit(
+            &self.path("repo"),
+            "secrets/kustomization.yaml",
+            "  - ./configmap.yaml\n",
+            &format!("  - ./configmap.yaml\n  - {}slow.yaml\n", server.url),
         );
-        let path = self.path("bin/kustomize");
-        std::fs::write(&path, script).unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-        path
+        server
     }
 
-    /// Waits for the slow kustomize to start; returns its pids.
-    fn wait_started(&self, child: &mut Child) -> Vec<String> {
+    /// Waits until the run has decrypted (the plaintext is on disk); returns where it is.
+    fn wait_decrypted(&self, child: &mut Child) -> Vec<PathBuf> {
         let deadline = Instant::now() + Duration::from_secs(60);
-        let marker = self.path("bin/started");
-        while !marker.exists() {
+        loop {
+            let found = self.plaintext_in("");
+            if !found.is_empty() {
+                return found;
+            }
             assert!(child.try_wait().unwrap().is_none(), "fluxsim ended early");
-            assert!(Instant::now() < deadline, "kustomize never started");
-            std::thread::sleep(Duration::from_millis(20));
+            assert!(Instant::now() < deadline, "nothing was decrypted");
+            std::thread::sleep(Duration::from_millis(10));
         }
-        let pids = std::fs::read_to_string(marker).unwrap();
-        pids.split_whitespace().map(String::from).collect()
     }
 
     /// Files below `sub` holding the plaintext (or its base64).
@@ -159,6 +155,21 @@ fn kill(signal: &str, pids: &[String]) {
         .status();
 }
 
+/// The exit status, or a failure (after killing it) when the child outlives `limit`.
+fn wait_bounded(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("still running {}s after the signal", limit.as_secs());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
@@ -167,25 +178,14 @@ fn mode(path: &Path) -> u32 {
 #[test]
 fn sigkill_mid_decryption_leaves_plaintext_only_in_a_private_folder_swept_next_start() {
     let sandbox = Sandbox::new(None);
-    let kustomize = sandbox.slow_kustomize();
+    let server = sandbox.hang_after_decryption();
     let entry = sandbox.path("repo/cluster");
-    let mut child = sandbox.spawn(&[
-        "build",
-        "--kustomize",
-        &kustomize.to_string_lossy(),
-        "--path",
-        &entry.to_string_lossy(),
-    ]);
-    let pids = sandbox.wait_started(&mut child);
-    // Decrypted and waiting for kustomize: the plaintext is on disk, in the private folder only.
-    let found = sandbox.plaintext_in("runtime");
-    assert!(
-        !found.is_empty(),
-        "the decrypted file is where kustomize reads it"
-    );
+    let mut child = sandbox.spawn(&["build", "--path", &entry.to_string_lossy()]);
+    // Decrypted, kustomize waiting for the server: the plaintext is on disk.
+    let found = sandbox.wait_decrypted(&mut child);
     child.kill().unwrap();
     child.wait().unwrap();
-    kill("KILL", &pids);
+    drop(server);
 
     assert_eq!(sandbox.plaintext_in("cache"), Vec::<PathBuf>::new());
     assert_eq!(sandbox.plaintext_in("tmp"), Vec::<PathBuf>::new());
@@ -198,6 +198,12 @@ fn sigkill_mid_decryption_leaves_plaintext_only_in_a_private_folder_swept_next_s
     );
 
     // The next run sweeps what the killed one left, wherever it was.
+    common::edit(
+        &sandbox.path("repo"),
+        "secrets/kustomization.yaml",
+        "  - http",
+        "  # http",
+    );
     let out = run(sandbox
         .fluxsim()
         .args(["build", "ks", "secrets", "--path"])
@@ -212,20 +218,17 @@ fn sigkill_mid_decryption_leaves_plaintext_only_in_a_private_folder_swept_next_s
 fn sigterm_and_sigint_remove_the_private_folders_before_exiting() {
     for (signal, code) in [("TERM", 143), ("INT", 130)] {
         let sandbox = Sandbox::new(None);
-        let kustomize = sandbox.slow_kustomize();
+        let server = sandbox.hang_after_decryption();
         let entry = sandbox.path("repo/cluster");
-        let mut child = sandbox.spawn(&[
-            "validate",
-            "--kustomize",
-            &kustomize.to_string_lossy(),
-            "--path",
-            &entry.to_string_lossy(),
-        ]);
-        let pids = sandbox.wait_started(&mut child);
-        assert!(!sandbox.plaintext_in("runtime").is_empty());
+        let mut child = sandbox.spawn(&["validate", "--path", &entry.to_string_lossy()]);
+        let found = sandbox.wait_decrypted(&mut child);
+        assert!(
+            found.iter().all(|f| f.starts_with(sandbox.path("runtime"))),
+            "{found:?}"
+        );
         kill(signal, &[child.id().to_string()]);
-        let status = child.wait().unwrap();
-        kill("KILL", &pids);
+        let status = wait_bounded(&mut child, Duration::from_secs(30));
+        drop(server);
         assert_eq!(status.code(), Some(code), "SIG{signal}: {status:?}");
         assert_eq!(
             sandbox.plaintext_in(""),

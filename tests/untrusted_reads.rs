@@ -137,3 +137,48 @@ fn reads_outside_the_source_fail_with_fluxs_message_and_leak_nothing() {
     assert!(!out.stdout.contains(SECRET) && !out.stderr.contains(SECRET));
     assert!(out.stdout.contains("name: fine"), "{}", out.stdout);
 }
+
+/// A `file://` remote base is a git repository of this machine: refused before kustomize runs,
+/// and kustomize itself (Landlock, where the kernel has it) could not read it either.
+#[test]
+fn file_remote_bases_are_outside_the_source() {
+    let tmp = tempfile::tempdir().unwrap();
+    let host = tmp.path().join("host-repo");
+    std::fs::create_dir_all(host.join("base")).unwrap();
+    std::fs::write(
+        host.join("base/cm.yaml"),
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: h, namespace: default}}\ndata: {{v: {SECRET}}}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        host.join("base/kustomization.yaml"),
+        "resources: [cm.yaml]\n",
+    )
+    .unwrap();
+    common::git(&host, &["init", "-q", "-b", "main"]);
+    common::git(&host, &["add", "-A"]);
+    common::git(&host, &["commit", "-qm", "host"]);
+    let repo = tmp.path().join("repo");
+    std::fs::create_dir_all(repo.join("app")).unwrap();
+    std::fs::create_dir_all(repo.join("cluster")).unwrap();
+    std::fs::write(
+        repo.join("app/kustomization.yaml"),
+        format!("resources:\n  - file://{}//base?ref=main\n", host.display()),
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("cluster/ks.yaml"),
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: app, namespace: flux-system}\nspec: {interval: 1h, path: ./app, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}\n",
+    )
+    .unwrap();
+    let mut cmd = common::fluxsim_online(&tmp.path().join("cache"));
+    cmd.args(["build", "--path"]).arg(repo.join("cluster"));
+    let out = run(&mut cmd);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(!out.stdout.contains(SECRET) && !out.stderr.contains(SECRET));
+    assert!(
+        out.stderr.contains("security; file '") && out.stderr.contains("host-repo'"),
+        "{}",
+        out.stderr
+    );
+}

@@ -116,6 +116,15 @@ impl<'a> Walker<'a> {
     /// Resolves `entry` (named by field `field` of the kustomization in `base`) to a file or folder.
     pub(super) fn locate(&mut self, base: &Path, entry: &str, field: &str) -> Option<Found> {
         let at = || format!("{field} entry {entry:?} in {}", shown(base));
+        // A `file://` "remote" base is a folder of this machine: outside the source.
+        if entry
+            .get(..7)
+            .is_some_and(|s| s.eq_ignore_ascii_case("file://"))
+        {
+            let file = PathBuf::from(entry[7..].split("//").next().unwrap_or_default());
+            self.escapes.push(Escape { file, at: at() });
+            return None;
+        }
         if looks_remote(entry) {
             self.incomplete(format!("{} is remote", at()));
             self.remote.push(RemoteEntry {

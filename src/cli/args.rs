@@ -463,6 +463,31 @@ pub struct CheckArgs {
         env = "FLUXSIM_ASSUME_CRDS"
     )]
     pub assume_crds: Vec<String>,
+
+    /// Schema checks of every rendered object (built-in kinds against the Kubernetes OpenAPI of
+    /// --kube-version, default 1.37; custom resources against their CRD in the render or a
+    /// --schema-location): error fails the owner, warning reports it, off skips the checks.
+    #[arg(long, value_enum, default_value = "error", env = "FLUXSIM_SCHEMA")]
+    pub schema: SchemaLevel,
+
+    /// Folder of JSON schemas tried, in order, for kinds neither built in nor rendered as CRDs,
+    /// in kubeconform's template syntax, e.g. `schemas/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json`
+    /// (the datreeio CRDs-catalog layout). Repeat or comma-separate.
+    #[arg(
+        long = "schema-location",
+        value_name = "DIR",
+        value_delimiter = ',',
+        env = "FLUXSIM_SCHEMA_LOCATION"
+    )]
+    pub schema_locations: Vec<String>,
+}
+
+/// What a schema violation is.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SchemaLevel {
+    Error,
+    Warning,
+    Off,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -113,13 +113,18 @@ async fn run_one(command: &Command, opts: RunOptions, g: &GlobalArgs) -> u8 {
     if let (true, Some(wrap)) = (several, sections::wrap_for(command)) {
         sections::open(wrap);
     }
+    let reach = match command {
+        Command::Plan(_) | Command::Validate(_) => clusters::Reach::of(&opts, &chosen).await,
+        _ => clusters::Reach::default(),
+    };
     let mut code = EXIT_OK;
     for d in chosen {
+        let elsewhere = reach.elsewhere(&d);
         if several && !g.quiet {
             output::warn_plain(&clusters::header(&d));
         }
         sections::start(&d.name, &d.sync_path.to_string_lossy());
-        code = code.max(run_cluster(command, opts.clone(), d, g, several).await);
+        code = code.max(run_cluster(command, opts.clone(), d, g, several, &elsewhere).await);
     }
     match sections::close() {
         Some(doc) => code.max(output::print_raw(&doc)),
@@ -134,6 +139,7 @@ async fn run_cluster(
     cluster: fluxsim::discover::Discovery,
     g: &GlobalArgs,
     several: bool,
+    elsewhere: &plan::FileSet,
 ) -> u8 {
     let changed_args = match command {
         Command::Build(a) => Some(&a.changed),
@@ -154,8 +160,8 @@ async fn run_cluster(
     let code = match command {
         Command::Get { what } => get::run(&run, what, g),
         Command::Build(a) => show::build(&run, a, g, several.then_some(name.as_str())),
-        Command::Plan(a) => plan::plan(&run, a),
-        Command::Validate(a) => plan::validate(&run, a, g),
+        Command::Plan(a) => plan::plan(&run, a, g, elsewhere),
+        Command::Validate(a) => plan::validate(&run, a, g, elsewhere),
         Command::Cache { .. } | Command::Diff(_) | Command::Completions(_) | Command::Man => {
             EXIT_SETUP
         }

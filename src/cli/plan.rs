@@ -1,29 +1,71 @@
 //! `plan` and `validate`: the bootstrap plan and the checks over a rendered cluster.
 
-use super::args::{CheckArgs, GlobalArgs, PlanArgs, PlanFormat, ValidateArgs, ValidateFormat};
+use super::args::{
+    CheckArgs, GlobalArgs, PlanArgs, PlanFormat, SchemaLevel, ValidateArgs, ValidateFormat,
+};
 use super::args_select::FailOn;
 use super::filters::OwnerFilter;
 use super::output::{Printer, stdout_color};
 use super::{EXIT_FAILURES, EXIT_OK, EXIT_SETUP, compat};
 use fluxsim::model::{FluxFile, OwnerId, Severity};
 use fluxsim::pipeline::Run;
-use fluxsim::plan::{self, ClusterInput, Finding, Plan};
+use fluxsim::plan::{self, ClusterInput, Finding, Plan, SchemaSettings};
+use fluxsim::schema::SchemaLocation;
 
 /// The plan and the checks' findings over `run`.
-fn analyze(run: &Run, checks: &CheckArgs, files: &[FluxFile]) -> (Plan, Vec<Finding>) {
-    let input = input(run, checks, files);
+fn analyze(
+    run: &Run,
+    checks: &CheckArgs,
+    schema: Option<&SchemaSettings>,
+    files: &[FluxFile],
+) -> (Plan, Vec<Finding>) {
+    let input = input(run, checks, schema, files);
     let p = plan::plan(&input);
     let findings = plan::check(&input, &p);
     (p, findings)
 }
 
-fn input<'a>(run: &'a Run, checks: &'a CheckArgs, files: &'a [FluxFile]) -> ClusterInput<'a> {
+fn input<'a>(
+    run: &'a Run,
+    checks: &'a CheckArgs,
+    schema: Option<&'a SchemaSettings>,
+    files: &'a [FluxFile],
+) -> ClusterInput<'a> {
     ClusterInput {
         cluster: &run.cluster,
         analysis: &run.analysis,
         flux_files: files,
         assume_crds: &checks.assume_crds,
+        schema,
     }
+}
+
+/// The schema checks `checks` ask for; a bad --schema-location is a setup error.
+fn schema_settings(
+    checks: &CheckArgs,
+    kube_version: Option<&str>,
+) -> Result<Option<SchemaSettings>, String> {
+    let severity = match checks.schema {
+        SchemaLevel::Off => return Ok(None),
+        SchemaLevel::Error => Severity::Error,
+        SchemaLevel::Warning => Severity::Warning,
+    };
+    let locations = checks
+        .schema_locations
+        .iter()
+        .map(|l| match SchemaLocation::parse(l) {
+            Ok(location) if location.is_url() => Err(format!(
+                "--schema-location {l}: URLs are not supported yet; download the schemas into a folder"
+            )),
+            Ok(location) => Ok(location),
+            Err(e) => Err(format!("--schema-location {l}: {e}")),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(SchemaSettings {
+        severity,
+        kube_version: kube_version.map(str::to_string),
+        locations,
+    }))
 }
 
 /// Changed-only mode reports on the owners it rendered.
@@ -43,9 +85,26 @@ fn concerns_shown(run: &Run, f: &Finding) -> bool {
     }
 }
 
-pub fn plan(run: &Run, args: &PlanArgs) -> u8 {
-    let files = fluxsim::discover::flux_files(&run.discovery.repo_root);
-    let (p, findings) = analyze(run, &args.checks, &files);
+/// Flux files (kind, path) that other clusters of the repository apply.
+pub type FileSet = std::collections::BTreeSet<(fluxsim::model::OwnerKind, String)>;
+
+/// The repository's Flux files, less those another cluster applies (not orphans here).
+fn flux_files(run: &Run, elsewhere: &FileSet) -> Vec<FluxFile> {
+    let mut files = fluxsim::discover::flux_files(&run.discovery.repo_root);
+    files.retain(|f| !elsewhere.contains(&(f.kind, f.path.clone())));
+    files
+}
+
+pub fn plan(run: &Run, args: &PlanArgs, g: &GlobalArgs, elsewhere: &FileSet) -> u8 {
+    let files = flux_files(run, elsewhere);
+    let schema = match schema_settings(&args.checks, g.kube_version.as_deref()) {
+        Ok(schema) => schema,
+        Err(message) => {
+            Printer::new(run).message(&format!("error: {message}\n"));
+            return EXIT_SETUP;
+        }
+    };
+    let (p, findings) = analyze(run, &args.checks, schema.as_ref(), &files);
     let text = match args.output {
         PlanFormat::Text => plan::plan_text(&p, &findings, stdout_color()),
         PlanFormat::Markdown => plan::plan_markdown(&p, &findings),
@@ -64,13 +123,24 @@ pub fn plan(run: &Run, args: &PlanArgs) -> u8 {
     }
 }
 
-pub fn validate(run: &Run, args: &ValidateArgs, g: &GlobalArgs) -> u8 {
-    let files = fluxsim::discover::flux_files(&run.discovery.repo_root);
-    let (p, mut findings) = analyze(run, &args.checks, &files);
+pub fn validate(run: &Run, args: &ValidateArgs, g: &GlobalArgs, elsewhere: &FileSet) -> u8 {
+    let files = flux_files(run, elsewhere);
+    let schema = match schema_settings(&args.checks, g.kube_version.as_deref()) {
+        Ok(schema) => schema,
+        Err(message) => {
+            Printer::new(run).message(&format!("error: {message}\n"));
+            return EXIT_SETUP;
+        }
+    };
+    let (p, mut findings) = analyze(run, &args.checks, schema.as_ref(), &files);
     if run.changed_only.is_some() {
         findings.retain(|f| concerns_shown(run, f));
     }
-    let mut report = plan::validate_report(&input(run, &args.checks, &files), &p, &findings);
+    let mut report = plan::validate_report(
+        &input(run, &args.checks, schema.as_ref(), &files),
+        &p,
+        &findings,
+    );
     if run.changed_only.is_some() {
         report.entries.retain(|e| shown(run, &e.owner));
         report.recount();

@@ -5,7 +5,9 @@
 //! the namespace (`flux-system`). The folder is found three ways, as the cluster itself was set
 //! up: `flux bootstrap` leaves `<folder>/flux-system/gotk-sync.yaml`; the Flux Operator's
 //! `FluxInstance` (committed, or in the values of the HelmRelease that installs it) names it in
-//! `spec.sync.path`; otherwise `--path` itself is the synced folder. When the repository holds
+//! `spec.sync.path`; a folder of Kustomizations of the bootstrap source that no other
+//! Kustomization builds (a root `ks.yaml` applied by bootstrap tooling) is one; otherwise
+//! `--path` itself is the synced folder. When the repository holds
 //! the sync Kustomization (its `spec.path` is the folder) it is used, else the one Flux would
 //! create is synthesized. Everything else follows by building it.
 
@@ -30,6 +32,9 @@ pub enum RootOrigin {
     Bootstrap(String),
     /// A `FluxInstance`'s `spec.sync` (the file it is in).
     FluxInstance(String),
+    /// A folder of Kustomizations nothing else builds, applied by bootstrap tooling (a file
+    /// of it named).
+    RootKustomizations(String),
     /// `--path` is the synced folder.
     Path,
 }
@@ -39,6 +44,7 @@ impl RootOrigin {
         match self {
             RootOrigin::Bootstrap(f) => format!("flux bootstrap ({f})"),
             RootOrigin::FluxInstance(f) => format!("FluxInstance sync ({f})"),
+            RootOrigin::RootKustomizations(f) => format!("root Kustomizations ({f})"),
             RootOrigin::Path => "--path".to_string(),
         }
     }
@@ -231,5 +237,61 @@ mod tests {
             d.root.spec.path.as_deref(),
             Some("./kubernetes/flux/cluster")
         );
+    }
+
+    #[test]
+    fn a_root_ks_yaml_is_found_from_the_repository_root() {
+        let t = tempfile::tempdir().unwrap();
+        let r = t.path().join("repo");
+        let ks = |name: &str, path: &str| {
+            format!(
+                "---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {{name: {name}, namespace: flux-system}}\nspec: {{path: {path}, sourceRef: {{kind: GitRepository, name: flux-system}}}}\n"
+            )
+        };
+        fs::create_dir_all(r.join("kubernetes/flux/cluster")).unwrap();
+        fs::create_dir_all(r.join("kubernetes/apps/echo")).unwrap();
+        fs::write(
+            r.join("kubernetes/flux/cluster/ks.yaml"),
+            ks("cluster-apps", "./kubernetes/apps"),
+        )
+        .unwrap();
+        // Built by cluster-apps: not a root.
+        fs::write(
+            r.join("kubernetes/apps/echo/ks.yaml"),
+            ks("echo", "./kubernetes/apps/echo/app"),
+        )
+        .unwrap();
+        let found = discover(&r, Some(&r)).unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].sync_path, PathBuf::from("kubernetes/flux/cluster"));
+        assert_eq!(
+            found[0].origin,
+            RootOrigin::RootKustomizations("kubernetes/flux/cluster/ks.yaml".into())
+        );
+    }
+
+    /// `flux bootstrap`'s placeholder gotk-sync.yaml names nothing and every Kustomization
+    /// reads an ExternalArtifact: the ArtifactGenerator's copy rules say where the top is.
+    #[test]
+    fn root_is_where_an_artifact_generator_copies_from() {
+        let t = tempfile::tempdir().unwrap();
+        let r = t.path().join("repo");
+        fs::create_dir_all(r.join("clusters/prod/flux-system")).unwrap();
+        fs::create_dir_all(r.join("apps/base")).unwrap();
+        fs::write(
+            r.join("clusters/prod/flux-system/gotk-sync.yaml"),
+            "# later\n",
+        )
+        .unwrap();
+        fs::write(
+            r.join("clusters/prod/artifacts.yaml"),
+            "apiVersion: source.extensions.fluxcd.io/v1beta1\nkind: ArtifactGenerator\nmetadata: {name: g, namespace: flux-system}\n\
+             spec:\n  sources: [{alias: repo, kind: GitRepository, name: flux-system}]\n\
+             \x20 artifacts: [{name: apps, copy: [{from: '@repo/apps/base/**', to: '@artifact/'}]}]\n",
+        )
+        .unwrap();
+        let d = discover(&r.join("clusters/prod"), None).unwrap().remove(0);
+        assert_eq!(d.repo_root, r.canonicalize().unwrap());
+        assert_eq!(d.sync_path, PathBuf::from("clusters/prod"));
     }
 }

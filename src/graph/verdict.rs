@@ -58,8 +58,8 @@ pub fn verdicts(cluster: &Cluster, a: &Analysis) -> Verdicts {
         errors[s.node].push((FailureReason::Build, message));
     }
     for cycle in &a.cycles {
-        let mut shown: Vec<String> = cycle.members.iter().map(|m| m.name().to_string()).collect();
-        shown.push(shown[0].clone());
+        // In dependency order (each one waits for the next), as the plan's finding prints it.
+        let shown: Vec<String> = cycle.path.iter().map(|m| m.name().to_string()).collect();
         let text = format!("dependency cycle: {}", shown.join(" -> "));
         for m in &cycle.members {
             if let Some(&node) = g.index.get(m) {

@@ -167,6 +167,7 @@ async fn run_kustomize(
     let output = crate::process::Command::new(program)
         .args(kustomize.iter().skip(1))
         .arg(dir.path())
+        .sandbox(crate::process::Sandbox::new().write(dir.path()))
         .run()
         .await
         .map_err(|e| match e {

@@ -248,7 +248,9 @@ impl Renderer {
             workdir: None,
             values_files: Value::Null,
         };
-        if metadata.is_some() || custom_values {
+        // A chart folder is always copied: the copy holds its regular files only, as the
+        // artifact source-controller packages does, so helm never follows a symlink out.
+        if metadata.is_some() || custom_values || found.is_dir {
             edited = edit(req, &found, &name, custom_values, self.run_dir.scratch())?;
             if let Some(md) = &metadata {
                 version = with_metadata(&version, md);

@@ -98,7 +98,11 @@ pub(crate) async fn template(
     values: &Path,
     args: &TemplateArgs,
 ) -> Result<String, HelmError> {
-    let cmd = helm_command(helm, home).args(args.to_args(chart, values));
+    // helm reads the chart and values and keeps state in its home; nothing else.
+    let sandbox = process::Sandbox::new().read(chart).read(values).write(home);
+    let cmd = helm_command(helm, home)
+        .args(args.to_args(chart, values))
+        .sandbox(sandbox);
     run(hr, cmd, "helm template").await
 }
 

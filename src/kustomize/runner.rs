@@ -98,6 +98,13 @@ impl KustomizeCommand {
         let run = process::Command::new(&self.program)
             .args(&self.args)
             .arg(dir)
+            // The private copy is all a build may touch; remote bases are cloned into it,
+            // by a git that reads no user or system config (kustomize-controller fetches
+            // remote bases without credentials too).
+            .env("TMPDIR", display_root)
+            .env("HOME", display_root)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .sandbox(process::Sandbox::new().write(display_root))
             .display_as(self.display.clone())
             .run()
             .await;
@@ -128,10 +135,12 @@ fn is_standalone_kustomize(program: &Path) -> bool {
 /// kustomize prints `Error: <chain>` plus usage noise; keep the error, without our temp paths.
 fn trim_message(stderr: &str, root: &Path) -> String {
     let root = format!("{}/", root.display());
+    // Indented lines before `Usage:` are the error's details (yaml's "line 8: mapping key
+    // \"a\" already defined at line 7"); everything from `Usage:` on is the usage text.
     let mut lines: Vec<&str> = stderr
         .lines()
+        .take_while(|l| !l.starts_with("Usage:"))
         .filter(|l| !l.trim().is_empty())
-        .filter(|l| !l.starts_with("Usage:") && !l.starts_with("  "))
         .collect();
     if let Some(i) = lines.iter().position(|l| l.starts_with("Error:")) {
         lines = lines[i..].to_vec();
@@ -156,6 +165,15 @@ mod tests {
         assert_eq!(
             trim_message(s, Path::new("/tmp/x")),
             "accumulating resources: open apps/a.yaml: no such file"
+        );
+    }
+
+    #[test]
+    fn keeps_the_detail_lines_of_an_error() {
+        let s = "Error: map[string]interface {}(nil): yaml: unmarshal errors:\n  line 8: mapping key \"a\" already defined at line 7\n";
+        assert_eq!(
+            trim_message(s, Path::new("/tmp/x")),
+            "map[string]interface {}(nil): yaml: unmarshal errors:\n  line 8: mapping key \"a\" already defined at line 7"
         );
     }
 }

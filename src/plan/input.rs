@@ -15,6 +15,19 @@ pub struct ClusterInput<'a> {
     pub flux_files: &'a [FluxFile],
     /// "group/Kind" or "group" patterns ("*.example.com" also works) assumed pre-installed.
     pub assume_crds: &'a [String],
+    /// Schema checks to run, if any.
+    pub schema: Option<&'a SchemaSettings>,
+}
+
+/// How rendered objects are checked against their schemas.
+#[derive(Clone, Debug)]
+pub struct SchemaSettings {
+    /// Of `schema-invalid` findings: error fails the owner, warning does not.
+    pub severity: crate::model::Severity,
+    /// Kubernetes version of the built-in schemas (default: the shipped one).
+    pub kube_version: Option<String>,
+    /// Folders tried, in order, for kinds neither built in nor rendered as CRDs.
+    pub locations: Vec<crate::schema::SchemaLocation>,
 }
 
 impl<'a> ClusterInput<'a> {
@@ -99,6 +112,7 @@ impl Scenario {
             analysis: &self.analysis,
             flux_files: &self.flux_files,
             assume_crds: &self.assume_crds,
+            schema: None,
         }
     }
 }

@@ -21,7 +21,7 @@ pub use format::{
     plan_dot, plan_json, plan_markdown, plan_mermaid, plan_text, report_json, report_junit,
     report_junit_clusters, report_text,
 };
-pub use input::{ClusterInput, Scenario, render_error};
+pub use input::{ClusterInput, Scenario, SchemaSettings, render_error};
 pub use model::{
     CriticalPath, CriticalStep, Dependency, Plan, PlanEdge, PlannedOwner, Unscheduled, Wave,
 };

@@ -50,6 +50,13 @@ pub struct Summary {
     pub failed: usize,
     /// Not checked: skipped, or blocked by a failure (each counted once).
     pub skipped: usize,
+    /// Rendered objects no schema is known for (not schema-checked).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub schema_skipped: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Summary {
@@ -97,7 +104,10 @@ impl Report {
 
     /// Recounts the summary (after entries were filtered).
     pub fn recount(&mut self) {
-        self.summary = Summary::default();
+        self.summary = Summary {
+            schema_skipped: self.summary.schema_skipped,
+            ..Summary::default()
+        };
         for e in &self.entries {
             self.summary.add(e.status);
         }
@@ -154,7 +164,14 @@ pub fn validate_report(input: &ClusterInput, plan: &Plan, findings: &[Finding]) 
         }
         roots[node] = set;
     }
-    let mut summary = Summary::default();
+    let mut summary = Summary {
+        schema_skipped: findings
+            .iter()
+            .filter(|f| f.code == super::checks::Code::SchemaSkipped)
+            .map(|f| f.objects.len())
+            .sum(),
+        ..Summary::default()
+    };
     let entries = (0..n)
         .map(|node| {
             let owner = g.owner(input.cluster, node);
@@ -237,7 +254,8 @@ mod tests {
             Summary {
                 passed: 1,
                 failed: 1,
-                skipped: 2
+                skipped: 2,
+                schema_skipped: 0,
             }
         );
         assert_eq!(rep.exit_code(false), 1);
@@ -273,7 +291,8 @@ mod tests {
             Summary {
                 passed: 1,
                 failed: 2,
-                skipped: 1
+                skipped: 1,
+                schema_skipped: 0,
             }
         );
     }

@@ -37,6 +37,13 @@ pub enum Code {
     FluxCrdAssumed,
     /// A variable defined but used nowhere.
     VarUnused,
+    /// A rendered object its schema rejects (unknown field, wrong type, missing required
+    /// field, value outside an enum).
+    SchemaInvalid,
+    /// Rendered objects no schema is known for: not checked.
+    SchemaSkipped,
+    /// A schema that could not be loaded or compiled.
+    SchemaUnavailable,
 }
 
 impl Code {
@@ -55,6 +62,9 @@ impl Code {
             Code::OrphanFile => "orphan-file",
             Code::FluxCrdAssumed => "flux-crd-assumed",
             Code::VarUnused => "var-unused",
+            Code::SchemaInvalid => "schema-invalid",
+            Code::SchemaSkipped => "schema-skipped",
+            Code::SchemaUnavailable => "schema-unavailable",
         }
     }
 }

@@ -6,6 +6,7 @@ mod duplicates;
 mod finding;
 mod namespaces;
 mod orphans;
+mod schema;
 #[cfg(test)]
 mod tests;
 mod vars;
@@ -78,6 +79,7 @@ pub fn check(input: &ClusterInput, plan: &Plan) -> Vec<Finding> {
     orphans::check(&ctx, &mut findings);
     duplicates::check(&ctx, &mut findings);
     namespaces::check(&ctx, &mut findings);
+    schema::check(&ctx, &mut findings);
     sort_findings(&mut findings);
     findings
 }

@@ -51,11 +51,13 @@ pub fn report_text(report: &Report, color: bool) -> String {
                 let why = e.skipped.as_deref().unwrap_or("not checked");
                 let mark = paint("⊝", Style::Yellow, color);
                 let _ = writeln!(out, "{mark} {} skipped: {why}", e.owner.short());
+                warning_lines(&mut out, &e.warnings, color);
             }
             Status::Failed => {
                 let _ = writeln!(out, "{} {}", paint("✗", Style::Red, color), e.owner.short());
                 for c in &e.causes {
-                    let _ = writeln!(out, "    {c}");
+                    // A cause's detail lines (kustomize's positions) stay under it.
+                    let _ = writeln!(out, "    {}", c.replace('\n', "\n      "));
                 }
                 warning_lines(&mut out, &e.warnings, color);
                 // Each blocked owner is shown under its first root cause only.
@@ -81,9 +83,16 @@ pub fn report_text(report: &Report, color: bool) -> String {
         0 => String::new(),
         n => format!(", {}", crate::text::count(n, "warning")),
     };
+    let unchecked = match s.schema_skipped {
+        0 => String::new(),
+        n => format!(
+            "; {} without a known schema (not schema-checked)",
+            crate::text::count(n, "object")
+        ),
+    };
     let _ = writeln!(
         out,
-        "\n{} passed, {} failed, {} skipped{warnings}",
+        "\n{} passed, {} failed, {} skipped{warnings}{unchecked}",
         s.passed, s.failed, s.skipped
     );
     out

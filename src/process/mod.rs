@@ -9,6 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+mod sandbox;
+
+pub use sandbox::Sandbox;
+
 /// Variables passed through from fluxsim's own environment; everything else is dropped.
 /// Proxies and certificate locations keep remote bases and chart fetches working behind a
 /// corporate proxy; HOME and TMPDIR are where the tools keep their state.
@@ -46,6 +50,7 @@ pub struct Command {
     timeout: Duration,
     stdout_limit: usize,
     display: String,
+    sandbox: Option<Sandbox>,
 }
 
 /// What a successful run printed.
@@ -113,6 +118,7 @@ impl Command {
             timeout: DEFAULT_TIMEOUT,
             stdout_limit: DEFAULT_STDOUT_LIMIT,
             display,
+            sandbox: None,
         }
     }
 
@@ -164,8 +170,17 @@ impl Command {
         self
     }
 
+    /// Confines the program to the system folders and those `sandbox` names (Linux Landlock).
+    pub fn sandbox(mut self, sandbox: Sandbox) -> Command {
+        self.sandbox = Some(sandbox.program(&self.program));
+        self
+    }
+
     fn std_command(&self) -> std::process::Command {
         let mut cmd = std::process::Command::new(&self.program);
+        if let Some(sandbox) = &self.sandbox {
+            sandbox.apply(&mut cmd);
+        }
         cmd.args(&self.args)
             .env_clear()
             .envs(self.env.iter().map(|(k, v)| (k, v)))
