@@ -16,6 +16,7 @@
 //!      ([`model::flux`]), outcomes, diagnostics, owner records.
 //!    - [`reporter`]: the events stages emit while they run.
 //!    - [`process`]: the only place programs are started.
+//!    - [`rundir`]: the run's private folders (0700, locked, swept when a killed run left them).
 //!    - [`testing`]: helpers for unit tests.
 //!    - [`text`]: small text helpers views share (counted nouns).
 //! 2. Leaves, each one job over its inputs:
@@ -56,6 +57,7 @@ pub mod yaml;
 pub use model::flux;
 pub mod process;
 pub mod reporter;
+pub mod rundir;
 #[cfg(test)]
 mod testing;
 pub mod text;

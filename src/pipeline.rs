@@ -60,6 +60,13 @@ pub enum SetupError {
     Kustomize(#[from] crate::kustomize::KustomizeError),
     #[error(transparent)]
     Keys(#[from] crate::sops::SopsError),
+    /// The run's private folder could not be made.
+    #[error("cannot create the run's private folder in {}: {source}", dir.display())]
+    RunDir {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// The run found HelmReleases and there is no helm program to render them.
     #[error("{} to render and {}", crate::text::count(*.releases, "HelmRelease"), match .command {
         Some(c) => format!("the --helm program '{c}' was not found"),
@@ -136,7 +143,13 @@ pub async fn reached_files(
         opts.sources.clone(),
     ));
     let slots = Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1)));
-    let ctx = Arc::new(BuildContext::new(opts, kustomize, decrypt, slots));
+    let ctx = Arc::new(BuildContext::new(
+        opts,
+        kustomize,
+        decrypt,
+        slots,
+        run_dir(opts)?,
+    ));
     let silent: Arc<dyn Reporter> = Arc::new(crate::reporter::Silent);
     let reconciled = engine::reconcile(discovery, sources, ctx, None, silent).await;
     let mut files = BTreeSet::new();
@@ -168,9 +181,16 @@ pub async fn run(
         opts.sources.clone(),
     ));
     let slots = Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1)));
-    let renderers = renderers(opts, &kustomize);
+    let run_dir = run_dir(opts)?;
+    let renderers = renderers(opts, &kustomize, &run_dir);
     let helm_missing = renderers.is_none();
-    let ctx = Arc::new(BuildContext::new(opts, kustomize, decrypt, slots.clone()));
+    let ctx = Arc::new(BuildContext::new(
+        opts,
+        kustomize,
+        decrypt,
+        slots.clone(),
+        run_dir,
+    ));
     let reconciled = engine::reconcile(
         &discovery,
         sources.clone(),
@@ -239,8 +259,22 @@ pub async fn run(
     })
 }
 
+/// This run's private folders (see [`crate::rundir`]).
+fn run_dir(opts: &RunOptions) -> Result<Arc<crate::rundir::RunDir>, SetupError> {
+    let made =
+        crate::rundir::RunDir::create(&opts.cache_dir).map_err(|source| SetupError::RunDir {
+            dir: opts.cache_dir.join(crate::rundir::SCRATCH),
+            source,
+        })?;
+    Ok(Arc::new(made))
+}
+
 /// The helm renderers, or None when there is no helm program (a run with HelmReleases then stops).
-fn renderers(opts: &RunOptions, kustomize: &KustomizeCommand) -> Option<Arc<Renderers>> {
+fn renderers(
+    opts: &RunOptions,
+    kustomize: &KustomizeCommand,
+    run_dir: &Arc<crate::rundir::RunDir>,
+) -> Option<Arc<Renderers>> {
     let helm = helm_command(opts.helm.as_deref());
     if helm.is_empty() {
         return None;
@@ -254,6 +288,7 @@ fn renderers(opts: &RunOptions, kustomize: &KustomizeCommand) -> Option<Arc<Rend
         kube_version: opts.kube_version.clone(),
         api_versions: opts.api_versions.clone(),
         network: opts.network.clone(),
+        run_dir: Some(run_dir.clone()),
     };
     let offline = HelmOptions {
         offline: true,

@@ -1,6 +1,12 @@
 //! The rendered cluster as files: a folder per Flux Kustomization, a file per object, and an
 //! `index.yaml` tying them together. Byte-identical for identical inputs: nothing in it depends
 //! on timing or scheduling, and secrets are redacted unless asked otherwise.
+//!
+//! Object and owner names come from the repository, so they never name a path: every
+//! component is escaped (`/`, `..`). A folder is replaced only when it holds a previous snapshot,
+//! told by a marker file only fluxsim writes, and replaced whole: the snapshot is written into a
+//! sibling folder and renamed over the old one, so a killed run leaves the previous snapshot (or
+//! none), never a mix.
 
 use crate::flux::source_display;
 use crate::model::{ObjectKey, OwnerId, OwnerKind, OwnerRecord, RenderedObject, SecretValue};
@@ -12,6 +18,9 @@ use serde_json::{Value, json};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+
+mod replace;
+pub use replace::MARKER;
 
 /// The objects of one owner, redacted (unless `show_secrets`), in render order. A HelmRelease's
 /// objects also lose the values it read from Secrets, and a Kustomization's the values kustomize
@@ -85,10 +94,21 @@ fn sanitize(s: &str) -> String {
         .collect()
 }
 
+/// One path component that stays where it is put: [`sanitize`]d, `%` escaped so that escapes
+/// cannot clash, and `.`, `..` and the empty name written as escapes.
+fn component(s: &str) -> String {
+    let s = sanitize(s).replace('%', "%25");
+    match s.as_str() {
+        "" => "%00".to_string(),
+        "." | ".." => s.replace('.', "%2E"),
+        _ => s,
+    }
+}
+
 fn owner_dir(id: &OwnerId) -> PathBuf {
     Path::new(id.kind.short())
-        .join(sanitize(&id.namespace))
-        .join(sanitize(&id.name))
+        .join(component(&id.namespace))
+        .join(component(&id.name))
 }
 
 /// Writes one owner's objects; returns their index entries.
@@ -118,9 +138,13 @@ fn write_objects(
 }
 
 /// Writes the snapshot into `dir`. An existing folder is replaced only if it is empty or holds
-/// a previous snapshot (an `index.yaml`), so a wrong `--output-dir` never destroys user files.
+/// a previous snapshot (see [`replace`]), so a wrong `--output-dir` never destroys user files.
 pub fn write(run: &Run, dir: &Path, show_secrets: bool) -> io::Result<usize> {
-    prepare(dir)?;
+    replace::write_atomically(dir, |staging| write_into(run, staging, show_secrets))
+}
+
+/// Writes the snapshot's files into the empty folder `dir`.
+fn write_into(run: &Run, dir: &Path, show_secrets: bool) -> io::Result<usize> {
     let mut entries = Vec::new();
     let mut releases = Vec::new();
     let mut count = 0;
@@ -178,25 +202,6 @@ fn index_entry(ks: &OwnerRecord, objects: Vec<Value>) -> Value {
     })
 }
 
-fn prepare(dir: &Path) -> io::Result<()> {
-    if dir.exists() {
-        let empty = fs::read_dir(dir)?.next().is_none();
-        if !empty && !dir.join("index.yaml").is_file() {
-            return Err(io::Error::other(format!(
-                "{} is not empty and holds no fluxsim snapshot (index.yaml); refusing to overwrite it",
-                dir.display()
-            )));
-        }
-        for sub in ["ks", "hr"] {
-            let p = dir.join(sub);
-            if p.exists() {
-                fs::remove_dir_all(p)?;
-            }
-        }
-    }
-    fs::create_dir_all(dir)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,5 +212,40 @@ mod tests {
         assert_eq!(object_file_name(&o), "n__Deployment.apps__a.b.yaml");
         let c = json!({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"x/y"}});
         assert_eq!(object_file_name(&c), "___Namespace__x_y.yaml");
+    }
+
+    #[test]
+    fn owner_folders_never_leave_the_snapshot() {
+        use crate::model::NamespacedName;
+        for (ns, name) in [
+            ("..", ".."),
+            (".", "x"),
+            ("", "/etc"),
+            ("a/../..", "%2E%2E"),
+        ] {
+            let id = OwnerId::ks(&NamespacedName {
+                namespace: ns.into(),
+                name: name.into(),
+            });
+            let dir = owner_dir(&id);
+            let parts: Vec<_> = dir.components().collect();
+            assert_eq!(parts.len(), 3, "{ns:?}/{name:?} -> {}", dir.display());
+            assert!(
+                parts
+                    .iter()
+                    .all(|c| matches!(c, std::path::Component::Normal(_))),
+                "{ns:?}/{name:?} -> {}",
+                dir.display()
+            );
+        }
+        let id = |ns: &str, name: &str| {
+            owner_dir(&OwnerId::ks(&NamespacedName {
+                namespace: ns.into(),
+                name: name.into(),
+            }))
+        };
+        assert_eq!(id("..", ".."), Path::new("ks/%2E%2E/%2E%2E"));
+        assert_ne!(id("..", "a"), id("%2E%2E", "a"));
+        assert_eq!(id("flux-system", "apps"), Path::new("ks/flux-system/apps"));
     }
 }

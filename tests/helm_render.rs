@@ -52,6 +52,7 @@ fn renderer(cache: &Path, offline: bool) -> Renderer {
         kube_version: Some("1.31.0".into()),
         api_versions: vec![],
         network: Default::default(),
+        run_dir: None,
     })
     .unwrap()
 }

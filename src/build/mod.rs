@@ -32,8 +32,13 @@ pub struct BuildContext {
     pub kustomize: KustomizeCommand,
     pub strict_substitution: bool,
     pub decrypt: Arc<DecryptContext>,
-    /// Where private copies of sources are made (same file system as the sources, ideally).
+    /// Where private copies of sources without secrets are made (this run's folder next to the
+    /// cache: same file system as the sources, ideally, for hard links).
     pub scratch: Option<PathBuf>,
+    /// Where copies that decryption writes plaintext into are made (memory-backed if possible).
+    pub private: PathBuf,
+    /// Keeps both folders until the last build is done.
+    pub run_dir: Arc<crate::rundir::RunDir>,
     /// Bounds concurrent subprocesses (`--jobs`); our own work runs outside it, overlapping.
     pub subprocess_slots: Arc<tokio::sync::Semaphore>,
     /// Persistent build cache (None with `--no-cache`).
@@ -48,15 +53,15 @@ pub struct BuildContext {
 }
 
 impl BuildContext {
-    /// The context of one run: caches under `opts.cache_dir` unless `--no-cache`.
+    /// The context of one run: caches under `opts.cache_dir` unless `--no-cache`, private
+    /// copies in `run_dir`.
     pub fn new(
         opts: &crate::pipeline::RunOptions,
         kustomize: KustomizeCommand,
         decrypt: DecryptContext,
         subprocess_slots: Arc<tokio::sync::Semaphore>,
+        run_dir: Arc<crate::rundir::RunDir>,
     ) -> BuildContext {
-        let scratch = opts.cache_dir.join("tmp");
-        let scratch = std::fs::create_dir_all(&scratch).ok().map(|_| scratch);
         let cache = if opts.no_cache {
             None
         } else {
@@ -67,7 +72,9 @@ impl BuildContext {
             kustomize,
             strict_substitution: opts.strict_substitution,
             decrypt: Arc::new(decrypt),
-            scratch,
+            scratch: Some(run_dir.scratch().to_path_buf()),
+            private: run_dir.private().to_path_buf(),
+            run_dir,
             subprocess_slots,
             cache,
             fast_patch: opts.fast_patch,
@@ -464,9 +471,11 @@ async fn run_kustomize(
     rel: &Path,
     prepared: &Prepared,
 ) -> Result<Ran, BuildError> {
-    let scratch = match &ctx.scratch {
-        Some(dir) => tempfile::tempdir_in(dir),
-        None => tempfile::tempdir(),
+    // Decryption writes plaintext into the copy: it goes to the private (memory) folder.
+    let scratch = match (&ctx.scratch, ks.decryption_enabled()) {
+        (_, true) => tempfile::tempdir_in(&ctx.private),
+        (Some(dir), false) => tempfile::tempdir_in(dir),
+        (None, false) => tempfile::tempdir(),
     }
     .map_err(|source| BuildError::Io {
         doing: "create a temporary folder",

@@ -78,7 +78,7 @@ impl Store {
         if file.read_to_end(&mut bytes).is_err() {
             return None;
         }
-        match entry::decode(&bytes) {
+        match entry::decode(key, &bytes) {
             Some(value) => {
                 // Best effort: a read-only cache still serves hits, it just ages by write time.
                 let _ = file.set_modified(SystemTime::now());
@@ -105,7 +105,7 @@ impl Store {
         if !marker.exists() {
             write_atomically(&bucket_dir, &marker, b"fluxsim cache bucket\n")?;
         }
-        write_atomically(&shard_dir, &path, &entry::encode(value))
+        write_atomically(&shard_dir, &path, &entry::encode(key, value))
     }
 
     /// Removes entries not used for `max_age`, then the least recently used ones until the
@@ -137,6 +137,7 @@ impl Store {
         }
         report.kept_entries = kept.len() as u64;
         report.kept_bytes = kept.iter().map(|f| f.bytes).sum();
+        prune_locks(&self.root.join(LOCKS), now, max_age);
         Ok(report)
     }
 
@@ -301,6 +302,21 @@ fn read_dir_or_empty(dir: &Path) -> io::Result<Box<dyn Iterator<Item = io::Resul
     }
 }
 
+/// Removes lock files made more than `max_age` ago that nobody holds (one is made per locked
+/// key, so they would pile up).
+fn prune_locks(dir: &Path, now: SystemTime, max_age: Duration) {
+    let Ok(read) = fs::read_dir(dir) else { return };
+    for item in read.flatten() {
+        let old = item
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|m| now.duration_since(m).unwrap_or_default() > max_age);
+        if old && File::open(item.path()).is_ok_and(|f| f.try_lock().is_ok()) {
+            let _ = fs::remove_file(item.path());
+        }
+    }
+}
+
 fn remove_counted(file: &EntryFile, report: &mut GcReport) -> io::Result<()> {
     match fs::remove_file(&file.path) {
         Ok(()) => {
@@ -393,6 +409,25 @@ mod tests {
         bytes[last] ^= 1;
         fs::write(&path, bytes).unwrap();
         assert_eq!(store.get("b-v1", &key(2)), None);
+    }
+
+    #[test]
+    fn an_entry_moved_to_another_key_is_a_miss() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store
+            .put("b-v1", &key(1), b"render of release one")
+            .unwrap();
+        store
+            .put("b-v1", &key(2), b"render of release two")
+            .unwrap();
+        let (one, two) = (
+            entry_file(&store, "b-v1", &key(1)),
+            entry_file(&store, "b-v1", &key(2)),
+        );
+        fs::copy(&one, &two).unwrap();
+        assert_eq!(store.get("b-v1", &key(2)), None);
+        assert!(store.get("b-v1", &key(1)).is_some());
     }
 
     #[test]

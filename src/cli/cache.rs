@@ -7,14 +7,14 @@ use super::{EXIT_OK, EXIT_SETUP};
 use bytesize::ByteSize;
 use fluxsim::cache::Store;
 use fluxsim::diff::BASELINES_DIR as BASELINES;
+use fluxsim::rundir::{self, SCRATCH};
 use std::path::Path;
 use std::time::Duration;
 
-/// Per-run folders (private copies of sources, chart files, helm's home); removed when a run
-/// ends, and here when a killed run left them behind.
-const SCRATCH: &str = "tmp";
 /// Where fluxsim up to 0.1 kept helm's caches; now in the store.
 const LEGACY_HELM: &str = "helm";
+/// Folders in `tmp/` that are not run folders (left by older versions) go after this long.
+const LEGACY_RUN_AGE: Duration = Duration::from_secs(86_400);
 
 pub fn run(what: &CacheWhat, dir: &Path) -> u8 {
     let store = match Store::open(dir) {
@@ -77,21 +77,56 @@ fn gc(
         ByteSize(r.kept_bytes)
     );
     let trees = fluxsim::diff::prune_baselines(&dir.join(BASELINES), Some(age))?;
-    let runs =
-        fluxsim::diff::prune_baselines(&dir.join(SCRATCH), Some(Duration::from_secs(86_400)))?;
+    let runs = rundir::sweep(dir) + prune_legacy_runs(dir, Some(LEGACY_RUN_AGE))?;
     println!("removed {trees} base trees not used for {shown} and {runs} leftover run folders");
     Ok(())
+}
+
+/// Entries of `tmp/` that are not run folders (older versions made their scratch folders there
+/// directly): those older than `max_age`, or all. Run folders are [`rundir::sweep`]'s: a live
+/// run's are never touched.
+fn prune_legacy_runs(dir: &Path, max_age: Option<Duration>) -> std::io::Result<u64> {
+    let scratch = dir.join(SCRATCH);
+    let Ok(read) = std::fs::read_dir(&scratch) else {
+        return Ok(0);
+    };
+    let mut removed = 0;
+    for item in read.flatten() {
+        if item
+            .file_name()
+            .to_string_lossy()
+            .starts_with(rundir::PREFIX)
+        {
+            continue;
+        }
+        let old = match max_age {
+            None => true,
+            Some(age) => item
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|m| m.elapsed().ok())
+                .is_some_and(|d| d > age),
+        };
+        if old && item.file_type().is_ok_and(|t| t.is_dir()) {
+            std::fs::remove_dir_all(item.path())?;
+            removed += 1;
+        }
+    }
+    // Gone when nothing is left in it; a live run's folder keeps it.
+    let _ = std::fs::remove_dir(&scratch);
+    Ok(removed)
 }
 
 fn clear(store: &Store, dir: &Path) -> std::io::Result<()> {
     let n = store.clear()?;
     let trees = fluxsim::diff::prune_baselines(&dir.join(BASELINES), None)?;
-    for sub in [SCRATCH, LEGACY_HELM] {
-        match std::fs::remove_dir_all(dir.join(sub)) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
-        }
+    rundir::sweep(dir);
+    prune_legacy_runs(dir, None)?;
+    match std::fs::remove_dir_all(dir.join(LEGACY_HELM)) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
     }
     println!(
         "removed {} of entries and {trees} base trees from {}",
@@ -114,15 +149,21 @@ fn usage(store: &Store, dir: &Path) -> std::io::Result<()> {
         total += bytes;
         row(&bucket, format!("{entries} entries"), bytes);
     }
-    for (what, sub) in [
-        ("base trees", BASELINES),
-        ("run folders", SCRATCH),
-        ("old helm cache", LEGACY_HELM),
-    ] {
+    for (what, sub) in [("base trees", BASELINES), ("old helm cache", LEGACY_HELM)] {
         let (count, bytes) = folder_usage(&dir.join(sub));
         if count > 0 {
             total += bytes;
             row(what, format!("{count} folders"), bytes);
+        }
+    }
+    // Run folders live next to the cache and in memory ($XDG_RUNTIME_DIR, /dev/shm).
+    let runs = rundir::list(dir);
+    let (live, stale): (Vec<_>, Vec<_>) = runs.iter().partition(|f| !f.stale);
+    for (what, found) in [("run folders", live), ("left by killed runs", stale)] {
+        let bytes: u64 = found.iter().map(|f| folder_usage(&f.path).1).sum();
+        if !found.is_empty() {
+            total += bytes;
+            row(what, format!("{} folders", found.len()), bytes);
         }
     }
     row("total", String::new(), total);

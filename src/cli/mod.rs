@@ -20,6 +20,7 @@ mod progress;
 mod sections;
 mod shell;
 mod show;
+mod signals;
 pub mod version;
 
 use args::{Cli, Command, GlobalArgs, NetworkPolicy};
@@ -69,6 +70,9 @@ fn run_cli(cli: Cli) -> ExitCode {
             return ExitCode::from(output::fail(&failure));
         }
     };
+    if let Some(watch) = runtime.block_on(async { signals::install() }) {
+        runtime.spawn(watch);
+    }
     let code = runtime.block_on(dispatch(cli));
     runtime.shutdown_background();
     ExitCode::from(code)

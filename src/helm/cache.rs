@@ -54,19 +54,18 @@ fn key(kind: &str, text: &str) -> Key {
 
 impl Cache {
     /// The store under `root`, or with `persistent: false` one that lives only for this run
-    /// (`--no-cache`). Run folders are made under `scratch`.
-    pub(crate) fn open(root: &Path, persistent: bool) -> std::io::Result<Self> {
-        let scratch = root.join("tmp");
-        std::fs::create_dir_all(&scratch)?;
+    /// (`--no-cache`: nothing is read from or written to `root`). This run's folders are made
+    /// under `scratch` (the run's folder, see [`crate::rundir`]).
+    pub(crate) fn open(root: &Path, persistent: bool, scratch: &Path) -> std::io::Result<Self> {
         let run_dir = tempfile::Builder::new()
             .prefix("helm-run-")
-            .tempdir_in(&scratch)?;
+            .tempdir_in(scratch)?;
         let (store, temporary) = if persistent {
             (Store::open(root)?, None)
         } else {
             let dir = tempfile::Builder::new()
                 .prefix("helm-store-")
-                .tempdir_in(&scratch)?;
+                .tempdir_in(scratch)?;
             (Store::open(dir.path())?, Some(dir))
         };
         Ok(Cache {
@@ -159,10 +158,16 @@ impl Cache {
 mod tests {
     use super::*;
 
+    fn scratch(dir: &tempfile::TempDir) -> PathBuf {
+        let path = dir.path().join("tmp");
+        std::fs::create_dir_all(&path).unwrap();
+        path
+    }
+
     #[test]
     fn charts_are_content_addressed_and_refs_need_the_chart() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = Cache::open(dir.path(), true).unwrap();
+        let cache = Cache::open(dir.path(), true, &scratch(&dir)).unwrap();
         let digest = cache.store_chart(b"chart").unwrap();
         assert_eq!(digest, sha256_hex(b"chart"));
         let path = cache.chart_path(&digest).unwrap();
@@ -177,21 +182,28 @@ mod tests {
         // Another run sees the same entries; a damaged archive is a miss, never served.
         drop(cache);
         assert_eq!(
-            Cache::open(dir.path(), true).unwrap().read_ref("k"),
+            Cache::open(dir.path(), true, &scratch(&dir))
+                .unwrap()
+                .read_ref("k"),
             Some(entry)
         );
         let store = Store::open(dir.path()).unwrap();
         store.put(CHARTS, &key(CHARTS, &digest), b"other").unwrap();
-        assert_eq!(Cache::open(dir.path(), true).unwrap().read_ref("k"), None);
+        assert_eq!(
+            Cache::open(dir.path(), true, &scratch(&dir))
+                .unwrap()
+                .read_ref("k"),
+            None
+        );
     }
 
     #[test]
     fn no_cache_keeps_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = Cache::open(dir.path(), false).unwrap();
+        let cache = Cache::open(dir.path(), false, &scratch(&dir)).unwrap();
         cache.store_chart(b"chart").unwrap();
         drop(cache);
-        let cache = Cache::open(dir.path(), true).unwrap();
+        let cache = Cache::open(dir.path(), true, &scratch(&dir)).unwrap();
         assert_eq!(cache.chart_path(&sha256_hex(b"chart")), None);
     }
 }

@@ -10,11 +10,14 @@ use serde_json::{Map, Value, json};
 pub const ORIGIN_NAME: &str = "helm.toolkit.fluxcd.io/name";
 pub const ORIGIN_NAMESPACE: &str = "helm.toolkit.fluxcd.io/namespace";
 
-/// Applies the post-renderer chain to helm's objects per `spec.postRenderStrategy`.
+/// Applies the post-renderer chain to helm's objects per `spec.postRenderStrategy`. kustomize
+/// post-renderers work in a folder made under `work` (the run's private folder: helm's output
+/// may hold secret values).
 pub(crate) async fn post_render(
     hr: &Value,
     hr_id: &str,
     kustomize: &[String],
+    work: &std::path::Path,
     rendered: Vec<Rendered>,
 ) -> Result<Vec<Value>, HelmError> {
     let mut crds = Vec::new();
@@ -41,16 +44,16 @@ pub(crate) async fn post_render(
         .unwrap_or("combined");
     match strategy {
         "nohooks" => {
-            out.extend(chain(hr, hr_id, kustomize, manifests).await?);
+            out.extend(chain(hr, hr_id, kustomize, work, manifests).await?);
             out.extend(hooks);
         }
         "separate" => {
-            out.extend(chain(hr, hr_id, kustomize, manifests).await?);
-            out.extend(chain(hr, hr_id, kustomize, hooks).await?);
+            out.extend(chain(hr, hr_id, kustomize, work, manifests).await?);
+            out.extend(chain(hr, hr_id, kustomize, work, hooks).await?);
         }
         _ => {
             manifests.extend(hooks);
-            out.extend(chain(hr, hr_id, kustomize, manifests).await?);
+            out.extend(chain(hr, hr_id, kustomize, work, manifests).await?);
         }
     }
     Ok(out)
@@ -70,6 +73,7 @@ async fn chain(
     hr: &Value,
     hr_id: &str,
     kustomize: &[String],
+    work: &std::path::Path,
     mut objects: Vec<Value>,
 ) -> Result<Vec<Value>, HelmError> {
     if objects.is_empty() {
@@ -82,7 +86,7 @@ async fn chain(
         .unwrap_or_default();
     for renderer in renderers {
         if let Some(k) = renderer.get("kustomize").filter(|k| k.is_object()) {
-            objects = run_kustomize(hr_id, kustomize, k, &objects).await?;
+            objects = run_kustomize(hr_id, kustomize, work, k, &objects).await?;
         }
     }
     for field in ["labels", "annotations"] {
@@ -130,6 +134,7 @@ fn set_metadata(object: &mut Value, field: &str, entries: &Map<String, Value>) {
 async fn run_kustomize(
     hr_id: &str,
     kustomize: &[String],
+    work: &std::path::Path,
     spec: &Value,
     objects: &[Value],
 ) -> Result<Vec<Value>, HelmError> {
@@ -137,7 +142,7 @@ async fn run_kustomize(
         hr: hr_id.to_string(),
         reason,
     };
-    let dir = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    let dir = tempfile::tempdir_in(work).map_err(|e| fail(e.to_string()))?;
     let mut kustomization = json!({
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
@@ -193,7 +198,9 @@ mod tests {
                 hook: false,
             },
         ];
-        let out = post_render(&hr, "flux/app", &[], rendered).await.unwrap();
+        let out = post_render(&hr, "flux/app", &[], &std::env::temp_dir(), rendered)
+            .await
+            .unwrap();
         assert_eq!(out[0]["kind"], "CustomResourceDefinition");
         assert_eq!(
             out[0]["metadata"]["labels"],
@@ -214,7 +221,9 @@ mod tests {
             crd: false,
             hook: true,
         }];
-        let out = post_render(&hr, "flux/app", &[], rendered).await.unwrap();
+        let out = post_render(&hr, "flux/app", &[], &std::env::temp_dir(), rendered)
+            .await
+            .unwrap();
         assert_eq!(out[0], json!({"kind":"Job","metadata":{"name":"j"}}));
     }
 }

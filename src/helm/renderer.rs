@@ -39,6 +39,9 @@ pub struct HelmOptions {
     pub api_versions: Vec<String>,
     /// Network policy, timeouts and redirects of chart downloads.
     pub network: crate::net::NetOptions,
+    /// The run's private folders (values, rendered output, charts, helm's home); `None` makes
+    /// the renderer its own.
+    pub run_dir: Option<std::sync::Arc<crate::rundir::RunDir>>,
 }
 
 /// The chart a release was rendered from.
@@ -81,6 +84,8 @@ pub struct Renderer {
     /// Identifies the helm binary in render cache keys (path, size, mtime): cheaper than
     /// running `helm version` for every process, which would cost as much as a cache hit saves.
     helm_identity: String,
+    /// Keeps the run's folders alive while the renderer may write in them.
+    run_dir: std::sync::Arc<crate::rundir::RunDir>,
 }
 
 /// A chart ready for `helm template`.
@@ -95,15 +100,24 @@ struct Prepared {
 
 impl Renderer {
     pub fn new(opts: HelmOptions) -> Result<Self, HelmError> {
-        let cache = Cache::open(&opts.cache_dir, !opts.no_cache).map_err(|e| {
+        let setup = |e: std::io::Error| {
             HelmError::Setup(format!("cache folder {}: {e}", opts.cache_dir.display()))
-        })?;
+        };
+        let run_dir = match &opts.run_dir {
+            Some(dir) => dir.clone(),
+            None => {
+                std::sync::Arc::new(crate::rundir::RunDir::create(&opts.cache_dir).map_err(setup)?)
+            }
+        };
+        let cache =
+            Cache::open(&opts.cache_dir, !opts.no_cache, run_dir.scratch()).map_err(setup)?;
         let fetcher = Fetcher::new(cache, opts.offline, opts.network.clone())?;
         let helm_identity = program_identity(&opts.helm);
         Ok(Renderer {
             opts,
             fetcher,
             helm_identity,
+            run_dir,
         })
     }
 
@@ -156,8 +170,9 @@ impl Renderer {
         {
             return Ok(result(objects, true));
         }
-        let workdir =
-            tempfile::tempdir().map_err(|e| HelmError::io(&id, std::env::temp_dir(), e))?;
+        // The values hold what valuesFrom read from Secrets: private folder.
+        let private = self.run_dir.private();
+        let workdir = tempfile::tempdir_in(private).map_err(|e| HelmError::io(&id, private, e))?;
         let values_path = workdir.path().join("values.json");
         // JSON is YAML, and leaves no doubt about scalar types.
         let values_text = serde_json::to_vec_pretty(&values).map_err(|e| HelmError::Values {
@@ -176,7 +191,7 @@ impl Renderer {
         )
         .await?;
         let rendered = split_output(&id, &stdout)?;
-        let objects = post_render(hr, &id, &self.opts.kustomize, rendered).await?;
+        let objects = post_render(hr, &id, &self.opts.kustomize, private, rendered).await?;
         let data = serde_json::to_vec(&objects)
             .map_err(|e| HelmError::io(&id, cache.root(), std::io::Error::other(e)))?;
         cache
@@ -236,7 +251,7 @@ impl Renderer {
         // A chart folder is always copied: the copy holds its regular files only, as the
         // artifact source-controller packages does, so helm never follows a symlink out.
         if metadata.is_some() || custom_values || found.is_dir {
-            edited = edit(req, &found, &name, custom_values)?;
+            edited = edit(req, &found, &name, custom_values, self.run_dir.scratch())?;
             if let Some(md) = &metadata {
                 version = with_metadata(&version, md);
                 set_chart_version(&edited.path, &version).map_err(chart_err)?;
@@ -342,10 +357,11 @@ fn edit(
     found: &Located,
     name: &str,
     custom_values: bool,
+    work: &Path,
 ) -> Result<Edited, HelmError> {
     let hr = &req.hr;
     let chart_err = |reason: String| HelmError::chart(hr, &req.chart, reason);
-    let tmp = tempfile::tempdir().map_err(|e| HelmError::io(hr, std::env::temp_dir(), e))?;
+    let tmp = tempfile::tempdir_in(work).map_err(|e| HelmError::io(hr, work, e))?;
     let root = if found.is_dir {
         let dest = tmp.path().join(name);
         copy_dir(&found.src, &dest).map_err(chart_err)?;
