@@ -63,43 +63,14 @@ pub fn substitute_all(
     let Some(mut pb) = PostBuild::from_kustomization(&ks.object)? else {
         return Ok(VarsReport::default());
     };
-    // A reference rendered by no Kustomization may still exist in the cluster (created by a
-    // bootstrap script or at run time); Flux would read it, we cannot. Report it, go on without it.
-    let mut warnings = Vec::new();
-    let mut unknown_sources = false;
-    let mut needs_key = Vec::new();
     // An object that could not be decrypted holds placeholders, not its values: its variables
     // are unknown, as if it were missing, and the reader cannot be checked.
-    let raw_original = lookup.clone();
     let raw = lookup.clone();
-    let lookup: VarLookup = std::sync::Arc::new(move |kind: &RefKind, name: &str| {
+    let known: VarLookup = std::sync::Arc::new(move |kind: &RefKind, name: &str| {
         raw(kind, name).filter(|o| crate::taint::no_key(o).is_none())
     });
-    let lookup = &lookup;
-    for r in pb.substitute_from.iter_mut() {
-        let object = ObjectKey::new("", &r.kind.to_string(), &ks.id.namespace, &r.name);
-        if let Some(needs) = raw_lookup(r, &raw_original) {
-            let message = format!(
-                "needs key {needs}: substituteFrom {} {}/{} could not be decrypted; variables only it defines are left as ${{VAR}}",
-                r.kind, ks.id.namespace, r.name
-            );
-            warnings.push(Diagnostic::warning(message).about(object));
-            needs_key.push(needs);
-            r.optional = true;
-            unknown_sources = true;
-            continue;
-        }
-        if !r.optional && lookup(&r.kind, &r.name).is_none() {
-            let message = format!(
-                "substituteFrom {} {}/{} is not rendered by any Kustomization (created outside the repository?); \
-                 variables only it defines are left unsubstituted",
-                r.kind, ks.id.namespace, r.name
-            );
-            warnings.push(Diagnostic::warning(message).about(object));
-            r.optional = true;
-            unknown_sources = true;
-        }
-    }
+    let sources = check_sources(&mut pb, ks, lookup, &known);
+    let lookup = &known;
     let mut vars =
         substitute::load_variables(&pb, &|kind, name| lookup(kind, name)).map_err(|source| {
             SubstituteError::Variables {
@@ -110,40 +81,13 @@ pub fn substitute_all(
                 source,
             }
         })?;
-    // A ConfigMap field that received a secret (it carries a taint mark) passes the secret on.
-    for r in &pb.substitute_from {
-        if r.kind != RefKind::ConfigMap {
-            continue;
-        }
-        let Some(obj) = lookup(&r.kind, &r.name) else {
-            continue;
-        };
-        for p in crate::taint::paths(&obj) {
-            if let Some(key) = p.strip_prefix("/data/")
-                && let Some(var) = vars.get_mut(&key.replace("~1", "/").replace("~0", "~"))
-            {
-                var.from_secret = true;
-            }
-        }
-    }
-    if unknown_sources {
-        let mut bare = BTreeSet::new();
-        objects.iter().for_each(|o| collect(o, &mut bare, true));
-        bare.retain(|n| !vars.contains_key(n));
-        for name in bare {
-            let value = format!("${{{name}}}");
-            vars.insert(
-                name,
-                substitute::Var {
-                    value,
-                    from_secret: false,
-                },
-            );
-        }
+    pass_on_secret_marks(&pb, &mut vars, lookup);
+    if sources.unknown {
+        keep_unknown_variables(objects, &mut vars);
     }
     let mut report = VarsReport {
-        warnings,
-        needs_key,
+        warnings: sources.warnings,
+        needs_key: sources.needs_key,
         seen: VarsSeen {
             defined: origins(&pb, &vars, lookup, &ks.id.namespace),
             ..Default::default()
@@ -175,6 +119,96 @@ pub fn substitute_all(
         *obj = done;
     }
     Ok(report)
+}
+
+/// What the `substituteFrom` references turned out to be.
+struct SourceCheck {
+    warnings: Vec<Diagnostic>,
+    needs_key: Vec<String>,
+    /// Some reference could not be read: variables only it defines are unknown.
+    unknown: bool,
+}
+
+/// A reference rendered by no Kustomization may still exist in the cluster (created by a
+/// bootstrap script or at run time); Flux would read it, we cannot. Such references, and
+/// those that could not be decrypted, are reported and made optional, so the rest renders.
+fn check_sources(
+    pb: &mut PostBuild,
+    ks: &Kustomization,
+    raw: &VarLookup,
+    known: &VarLookup,
+) -> SourceCheck {
+    let mut check = SourceCheck {
+        warnings: Vec::new(),
+        needs_key: Vec::new(),
+        unknown: false,
+    };
+    for r in pb.substitute_from.iter_mut() {
+        let object = ObjectKey::new("", &r.kind.to_string(), &ks.id.namespace, &r.name);
+        if let Some(needs) = raw_lookup(r, raw) {
+            let message = format!(
+                "needs key {needs}: substituteFrom {} {}/{} could not be decrypted; variables only it defines are left as ${{VAR}}",
+                r.kind, ks.id.namespace, r.name
+            );
+            check
+                .warnings
+                .push(Diagnostic::warning(message).about(object));
+            check.needs_key.push(needs);
+            r.optional = true;
+            check.unknown = true;
+            continue;
+        }
+        if !r.optional && known(&r.kind, &r.name).is_none() {
+            let message = format!(
+                "substituteFrom {} {}/{} is not rendered by any Kustomization (created outside the repository?); \
+                 variables only it defines are left unsubstituted",
+                r.kind, ks.id.namespace, r.name
+            );
+            check
+                .warnings
+                .push(Diagnostic::warning(message).about(object));
+            r.optional = true;
+            check.unknown = true;
+        }
+    }
+    check
+}
+
+/// A ConfigMap field that received a secret (it carries a taint mark) passes the secret on.
+fn pass_on_secret_marks(pb: &PostBuild, vars: &mut Variables, lookup: &VarLookup) {
+    for r in &pb.substitute_from {
+        if r.kind != RefKind::ConfigMap {
+            continue;
+        }
+        let Some(obj) = lookup(&r.kind, &r.name) else {
+            continue;
+        };
+        for p in crate::taint::paths(&obj) {
+            if let Some(key) = p.strip_prefix("/data/")
+                && let Some(var) = vars.get_mut(&key.replace("~1", "/").replace("~0", "~"))
+            {
+                var.from_secret = true;
+            }
+        }
+    }
+}
+
+/// Variables a source that could not be read may define stay as `${VAR}` (not "", not an
+/// error): bare uses get themselves as value.
+fn keep_unknown_variables(objects: &[Value], vars: &mut Variables) {
+    let mut bare = BTreeSet::new();
+    objects.iter().for_each(|o| collect(o, &mut bare, true));
+    bare.retain(|n| !vars.contains_key(n));
+    for name in bare {
+        let value = format!("${{{name}}}");
+        vars.insert(
+            name,
+            substitute::Var {
+                value,
+                from_secret: false,
+            },
+        );
+    }
 }
 
 /// The values of the variables that came from Secrets, each bound to the object and key it was

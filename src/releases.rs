@@ -121,7 +121,6 @@ pub async fn render_all(
             records.insert(id.clone(), record);
             let task = ReleaseTask {
                 needs_key: needs_key(&records[&id].object, view.as_ref()),
-                sensitive: !records[&id].secrets.is_empty(),
                 hr: records[&id].object.clone(),
                 host: request.as_ref().map(host_of).unwrap_or_default(),
                 request,
@@ -180,8 +179,6 @@ fn release_record(
 struct ReleaseTask {
     /// A valuesFrom Secret could not be decrypted (who could): the values are unknown.
     needs_key: Option<String>,
-    /// Its values hold Secret data: the render is not cached on disk.
-    sensitive: bool,
     hr: Value,
     request: Result<ChartRequest, HelmError>,
     host: String,
@@ -216,10 +213,7 @@ impl ReleaseTask {
                 Ok(_slot) => {
                     let known_down = lock(&self.unreachable).contains(&self.host);
                     let renderer = if known_down { &r.offline } else { &r.online };
-                    match renderer
-                        .render(&self.hr, self.view.as_ref(), self.sensitive)
-                        .await
-                    {
+                    match renderer.render(&self.hr, self.view.as_ref()).await {
                         Ok(rel) => RenderResult::Rendered(Box::new(rel)),
                         Err(e) => {
                             if matches!(e, HelmError::Fetch { .. }) && !self.host.is_empty() {

@@ -140,7 +140,7 @@ async fn http_repository_matches_helm_template_by_hand() {
     let mut release = release;
     release["spec"]["values"] = json!({"replicaCount": 2, "config": {"features": ["a", "b"]}});
     let r = renderer(cache.path(), false)
-        .render(&release, &view, false)
+        .render(&release, &view)
         .await
         .unwrap();
     assert_eq!(
@@ -182,7 +182,7 @@ async fn no_matching_version_lists_what_exists() {
         ..Default::default()
     };
     let err = renderer(cache.path(), false)
-        .render(&hr(from_repo("charts", "plain", "^9")), &view, false)
+        .render(&hr(from_repo("charts", "plain", "^9")), &view)
         .await
         .unwrap_err()
         .to_string();
@@ -216,7 +216,7 @@ async fn oci_helm_repository_with_token_auth_and_constraint() {
         ..Default::default()
     };
     let r = renderer(cache.path(), false)
-        .render(&hr(from_repo("oci", "plain", "0.x")), &view, false)
+        .render(&hr(from_repo("oci", "plain", "0.x")), &view)
         .await
         .unwrap();
     assert_eq!(r.chart.version, "0.4.0+build.7");
@@ -226,7 +226,7 @@ async fn oci_helm_repository_with_token_auth_and_constraint() {
     );
     // An exact version is pulled without listing tags.
     let r = renderer(cache.path(), false)
-        .render(&hr(from_repo("oci", "plain", "0.3.0")), &view, false)
+        .render(&hr(from_repo("oci", "plain", "0.3.0")), &view)
         .await
         .unwrap();
     assert_eq!(r.chart.version, "0.3.0");
@@ -258,7 +258,6 @@ async fn oci_repository_chart_ref_gets_digest_metadata() {
         .render(
             &hr(json!({"chartRef":{"kind":"OCIRepository","name":"webapp"}})),
             &view,
-            false,
         )
         .await
         .unwrap();
@@ -293,7 +292,7 @@ async fn git_repository_folder_with_values_files_and_post_renderer() {
     release["spec"]["upgrade"] = json!({"crds": "Skip"});
     let cache = tempfile::tempdir().unwrap();
     let r = renderer(cache.path(), false)
-        .render(&release, &view, false)
+        .render(&release, &view)
         .await
         .unwrap();
     assert_eq!(r.chart.kind, SourceKind::GitRepository);
@@ -346,7 +345,7 @@ async fn helm_chart_ref_and_values_from() {
         "values":{"replicaCount":4}}));
     let cache = tempfile::tempdir().unwrap();
     let r = renderer(cache.path(), false)
-        .render(&release, &view, false)
+        .render(&release, &view)
         .await
         .unwrap();
     assert_eq!(r.chart.version, "1.2.3+4");
@@ -367,7 +366,7 @@ async fn helm_chart_ref_and_values_from() {
         json!({"chartRef":{"kind":"HelmChart","name":"webapp"},"valuesFrom":[{"kind":"ConfigMap","name":"nope"}]}),
     );
     let err = renderer(cache.path(), false)
-        .render(&missing, &view, false)
+        .render(&missing, &view)
         .await
         .unwrap_err()
         .to_string();
@@ -391,7 +390,7 @@ async fn offline_uses_the_cache_and_names_a_miss() {
             ..Default::default()
         };
         renderer(cache.path(), false)
-            .render(&hr(from_repo("charts", "plain", "*")), &view, false)
+            .render(&hr(from_repo("charts", "plain", "*")), &view)
             .await
             .unwrap();
     }
@@ -402,7 +401,7 @@ async fn offline_uses_the_cache_and_names_a_miss() {
     let offline = renderer(cache.path(), true);
     let mut release = hr(from_repo("charts", "plain", "*"));
     release["spec"]["values"] = json!({"message": "offline"});
-    let r = offline.render(&release, &view, false).await.unwrap();
+    let r = offline.render(&release, &view).await.unwrap();
     assert_eq!(
         find(&r.objects, "ConfigMap", "web-plain")["data"]["message"],
         "offline"
@@ -413,7 +412,7 @@ async fn offline_uses_the_cache_and_names_a_miss() {
         ..Default::default()
     };
     let err = offline
-        .render(&hr(from_repo("charts", "plain", "1.0.0")), &other, false)
+        .render(&hr(from_repo("charts", "plain", "1.0.0")), &other)
         .await
         .unwrap_err()
         .to_string();
@@ -437,7 +436,7 @@ async fn failing_chart_shows_helms_message() {
     release["spec"]["values"] = json!({"fail": true});
     let cache = tempfile::tempdir().unwrap();
     let err = renderer(cache.path(), false)
-        .render(&release, &view, false)
+        .render(&release, &view)
         .await
         .unwrap_err()
         .to_string();
@@ -448,14 +447,14 @@ async fn failing_chart_shows_helms_message() {
     assert!(err.contains("webapp: rendering was told to fail"), "{err}");
     release["spec"]["values"] = json!({"replicaCount": "three"});
     let err = renderer(cache.path(), false)
-        .render(&release, &view, false)
+        .render(&release, &view)
         .await
         .unwrap_err()
         .to_string();
     assert!(err.contains("replicaCount"), "schema validation: {err}");
     release["spec"]["install"] = json!({"disableSchemaValidation": true});
     renderer(cache.path(), false)
-        .render(&release, &view, false)
+        .render(&release, &view)
         .await
         .unwrap();
 }
@@ -479,7 +478,7 @@ async fn render_cache_gives_identical_output_and_fetches_once() {
         release["metadata"]["name"] = json!(format!("web{i}"));
         tasks.push(tokio::spawn(async move {
             renderer
-                .render(&release, view.as_ref(), false)
+                .render(&release, view.as_ref())
                 .await
                 .map(|r| r.objects.len())
         }));
@@ -490,14 +489,11 @@ async fn render_cache_gives_identical_output_and_fetches_once() {
     assert_eq!(repo.requests(), 2, "index.yaml and one .tgz");
 
     let started = std::time::Instant::now();
-    let cold = renderer
-        .render(&release, view.as_ref(), false)
-        .await
-        .unwrap();
+    let cold = renderer.render(&release, view.as_ref()).await.unwrap();
     let cold_time = started.elapsed();
     let started = std::time::Instant::now();
     let fresh = crate::renderer(cache.path(), false);
-    let warm = fresh.render(&release, view.as_ref(), false).await.unwrap();
+    let warm = fresh.render(&release, view.as_ref()).await.unwrap();
     let warm_time = started.elapsed();
     eprintln!("render web: cold {cold_time:?}, warm (render cache) {warm_time:?}");
     assert!(!cold.from_cache && warm.from_cache);
@@ -508,7 +504,7 @@ async fn render_cache_gives_identical_output_and_fetches_once() {
     // Other values are another render, with a new random key.
     let mut changed = release.clone();
     changed["spec"]["values"] = json!({"replicaCount": 2});
-    let other = fresh.render(&changed, view.as_ref(), false).await.unwrap();
+    let other = fresh.render(&changed, view.as_ref()).await.unwrap();
     assert!(!other.from_cache);
     assert_ne!(key(&cold.objects), key(&other.objects));
 }

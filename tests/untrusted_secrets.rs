@@ -304,33 +304,3 @@ fn the_redaction_key_is_private_to_its_owner() {
         &String::from_utf8_lossy(&std::fs::read(&key).unwrap()),
     );
 }
-
-/// Files of a cache bucket (the store's `<bucket>/xx/yyyy…` entries).
-fn entries(cache: &Path, bucket: &str) -> usize {
-    walkdir::WalkDir::new(cache.join(bucket))
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .count()
-}
-
-/// A release whose values hold Secret data (the example's echo: values substituted from a
-/// SOPS Secret) renders every run and its output never reaches the disk cache; one without
-/// such values is cached as before.
-#[test]
-fn a_release_whose_values_hold_secrets_is_not_cached_on_disk() {
-    let cache = tempfile::tempdir().unwrap();
-    let example = common::manifest_dir().join("testdata/example/kubernetes/flux/cluster");
-    let out = run(fluxsim(cache.path())
-        .arg("--age-key-file")
-        .arg(common::manifest_dir().join("testdata/sops/keys/main.agekey"))
-        .args(["build", "--path"])
-        .arg(&example));
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(entries(cache.path(), "helm-render-v1"), 0);
-    let out = run(fluxsim(cache.path())
-        .args(["build", "--path"])
-        .arg(common::fixture("schema-checks").join("cluster")));
-    assert!(out.stdout.contains("kind: Gadget"), "{}", out.stderr);
-    assert!(entries(cache.path(), "helm-render-v1") > 0);
-}

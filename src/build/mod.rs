@@ -202,45 +202,7 @@ pub async fn build_kustomization(
     }
     confine_spec_path(&tree.root, &rel)?;
     let probe = select.as_ref().is_some_and(|s| s.probe);
-    let mut prepared = {
-        let (tree, rel, spec) = (tree.clone(), rel.clone(), ks.spec.clone());
-        let key_ctx = (
-            ctx.cache.clone(),
-            ctx.kustomize_identity.clone(),
-            ctx.decrypt.clone(),
-        );
-        let decryption = ks.decryption_enabled();
-        let id = ks.id.clone();
-        let fast = ctx.fast_patch;
-        tokio::task::spawn_blocking(move || {
-            let decide = |planned: &kustomize::Planned, read_set: Option<&[PathBuf]>| {
-                select
-                    .as_ref()
-                    .map_or((Role::Selected, ChangeReach::All), |s| {
-                        s.selection.decide(&Decide {
-                            id: &id,
-                            root: &tree.root,
-                            dir: &rel,
-                            read_set,
-                            top: &planned.content,
-                            inherited: s.inherited,
-                            no_skip: s.no_skip,
-                        })
-                    })
-            };
-            prepare(
-                &tree,
-                &rel,
-                &spec,
-                decryption,
-                key_ctx,
-                decide,
-                (probe, fast),
-            )
-        })
-        .await
-        .map_err(|e| BuildError::Interrupted(e.to_string()))??
-    };
+    let mut prepared = prepare_off_thread(ctx, ks, &tree, &rel, select, probe).await?;
     let role = prepared.role;
     if role == Role::Unchanged {
         let files = prepared.read_set.iter().flatten();
@@ -307,6 +269,54 @@ pub async fn build_kustomization(
         reach: prepared.reach,
     };
     Ok(Built::Output(Box::new(out), role))
+}
+
+/// [`prepare`] on a blocking thread (it reads files), with changed-only mode's decision.
+async fn prepare_off_thread(
+    ctx: &BuildContext,
+    ks: &Kustomization,
+    tree: &Arc<SourceTree>,
+    rel: &Path,
+    select: Option<SelectInput>,
+    probe: bool,
+) -> Result<Prepared, BuildError> {
+    let (tree, rel, spec) = (tree.clone(), rel.to_path_buf(), ks.spec.clone());
+    let key_ctx = (
+        ctx.cache.clone(),
+        ctx.kustomize_identity.clone(),
+        ctx.decrypt.clone(),
+    );
+    let decryption = ks.decryption_enabled();
+    let id = ks.id.clone();
+    let fast = ctx.fast_patch;
+    tokio::task::spawn_blocking(move || {
+        let decide = |planned: &kustomize::Planned, read_set: Option<&[PathBuf]>| {
+            select
+                .as_ref()
+                .map_or((Role::Selected, ChangeReach::All), |s| {
+                    s.selection.decide(&Decide {
+                        id: &id,
+                        root: &tree.root,
+                        dir: &rel,
+                        read_set,
+                        top: &planned.content,
+                        inherited: s.inherited,
+                        no_skip: s.no_skip,
+                    })
+                })
+        };
+        prepare(
+            &tree,
+            &rel,
+            &spec,
+            decryption,
+            key_ctx,
+            decide,
+            (probe, fast),
+        )
+    })
+    .await
+    .map_err(|e| BuildError::Interrupted(e.to_string()))?
 }
 
 /// `spec.path` is cleaned lexically; a symlink on it, or a symlinked kustomization file in it

@@ -127,12 +127,10 @@ impl Renderer {
 
     /// Full pipeline for one HelmRelease: resolve → fetch chart (cache) → values → helm template →
     /// postRenderers → labels.
-    /// Renders `hr`. `sensitive`: its values hold Secret data, so the output stays off disk.
     pub async fn render(
         &self,
         hr: &Value,
         view: &dyn ClusterView,
-        sensitive: bool,
     ) -> Result<RenderedRelease, HelmError> {
         let id = object_id(hr);
         let request = resolve_source(hr, view)?;
@@ -164,16 +162,10 @@ impl Renderer {
         };
         // Identical renders in flight (the base and head of a diff, two CI jobs) wait for the
         // first one, so charts with random values render once and all read the same output.
-        // A render whose values hold Secret data (valuesFrom, substituted secrets) is never
-        // written to disk: it is kept for this process only, so both sides of a diff agree.
         let gate = render_gate(&key);
-        let mut in_flight = gate.lock().await;
-        if let Some(objects) = in_flight.as_ref() {
-            return Ok(result(objects.as_ref().clone(), true));
-        }
+        let _in_flight = gate.lock().await;
         let _across_processes = cache.lock_across_processes(&key).await;
-        if !sensitive
-            && let Some(data) = cache.read(RENDER, &key)
+        if let Some(data) = cache.read(RENDER, &key)
             && let Ok(objects) = serde_json::from_slice::<Vec<Value>>(&data)
         {
             return Ok(result(objects, true));
@@ -200,10 +192,6 @@ impl Renderer {
         .await?;
         let rendered = split_output(&id, &stdout)?;
         let objects = post_render(hr, &id, &self.opts.kustomize, private, rendered).await?;
-        if sensitive {
-            *in_flight = Some(std::sync::Arc::new(objects.clone()));
-            return Ok(result(objects, false));
-        }
         let data = serde_json::to_vec(&objects)
             .map_err(|e| HelmError::io(&id, cache.root(), std::io::Error::other(e)))?;
         cache
@@ -448,13 +436,10 @@ fn program_identity(command: &[String]) -> String {
 }
 
 /// One async lock per render key, shared by every Renderer of the process.
-/// One gate per render key; it also holds sensitive renders' output for this process.
-type Gate = std::sync::Arc<tokio::sync::Mutex<Option<std::sync::Arc<Vec<Value>>>>>;
-
-fn render_gate(key: &str) -> Gate {
+fn render_gate(key: &str) -> std::sync::Arc<tokio::sync::Mutex<()>> {
     use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock};
-    static GATES: OnceLock<Mutex<HashMap<String, Gate>>> = OnceLock::new();
+    use std::sync::{Arc, Mutex, OnceLock};
+    static GATES: OnceLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = OnceLock::new();
     let gates = GATES.get_or_init(Default::default);
     let mut map = gates.lock().unwrap_or_else(|p| p.into_inner());
     map.entry(key.to_string()).or_default().clone()
