@@ -15,7 +15,8 @@
 //!    - [`model`]: the one model of the cluster: object and owner identities, typed Flux views
 //!      ([`model::flux`]), outcomes, diagnostics, owner records.
 //!    - [`reporter`]: the events stages emit while they run.
-//!    - [`process`]: the only place programs are started.
+//!    - [`process`]: the only place programs are started (explicit environment, timeout,
+//!      bounded output, Landlock confinement of kustomize and helm).
 //!    - [`rundir`]: the run's private folders (0700, locked, swept when a killed run left them).
 //!    - [`testing`]: helpers for unit tests.
 //!    - [`text`]: small text helpers views share (counted nouns).
