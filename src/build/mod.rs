@@ -322,22 +322,37 @@ async fn prepare_off_thread(
 /// `spec.path` is cleaned lexically; a symlink on it, or a symlinked kustomization file in it
 /// (which the generator reads before kustomize runs), must not lead out of the source either.
 fn confine_spec_path(root: &Path, rel: &Path) -> Result<(), BuildError> {
+    // Cheap first: only a symlink on the way makes canonicalizing worth it.
+    let mut at = root.to_path_buf();
+    let mut linked = false;
+    for part in rel.components() {
+        at.push(part);
+        linked |= std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink());
+    }
+    let files = crate::cache::KUSTOMIZATION_FILE_NAMES.map(|name| at.join(name));
+    let linked_files: Vec<PathBuf> = files
+        .into_iter()
+        .filter(|f| std::fs::symlink_metadata(f).is_ok_and(|m| m.file_type().is_symlink()))
+        .collect();
+    if !linked && linked_files.is_empty() {
+        return Ok(());
+    }
     let Ok(real_root) = root.canonicalize() else {
         return Ok(());
     };
-    let dir = root.join(rel);
-    let files = crate::cache::KUSTOMIZATION_FILE_NAMES.map(|name| dir.join(name));
-    for (path, at) in std::iter::once((dir.clone(), "spec.path".to_string())).chain(
-        files
+    let dir = (linked, at.clone(), "spec.path");
+    let candidates = std::iter::once(dir).chain(
+        linked_files
             .into_iter()
-            .map(|f| (f, "kustomization file".to_string())),
-    ) {
+            .map(|f| (true, f, "kustomization file")),
+    );
+    for (_, path, what) in candidates.filter(|(check, _, _)| *check) {
         match path.canonicalize() {
             Ok(real) if !real.starts_with(&real_root) => {
                 return Err(BuildError::Security {
                     file: real,
                     root: root.to_path_buf(),
-                    at: format!("{at} of {}", display_spec_path(rel)),
+                    at: format!("{what} of {}", display_spec_path(rel)),
                 });
             }
             _ => {}

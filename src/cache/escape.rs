@@ -46,14 +46,25 @@ pub(super) fn canonical_root(root: &Path) -> PathBuf {
 
 /// For `rel` (relative to `root`, already lexically inside it): where it really resolves when
 /// one of its components is a symlink, `None` when none is. A dangling link resolves nowhere
-/// and counts as inside (it fails later as a missing file).
-pub(super) fn through_symlink(root: &Path, rel: &Path) -> Option<PathBuf> {
-    let mut at = root.to_path_buf();
+/// and counts as inside (it fails later as a missing file). Folders in `plain` are known to
+/// hold no symlink on their way from the root; those found are added.
+pub(super) fn through_symlink(
+    root: &Path,
+    rel: &Path,
+    plain: &mut std::collections::HashSet<PathBuf>,
+) -> Option<PathBuf> {
+    let mut at = PathBuf::new();
     for component in rel.components() {
         at.push(component);
-        match fs::symlink_metadata(&at) {
+        if plain.contains(&at) {
+            continue;
+        }
+        match fs::symlink_metadata(root.join(&at)) {
             Ok(m) if m.file_type().is_symlink() => {
                 return Some(fs::canonicalize(root.join(rel)).unwrap_or_else(|_| root.join(rel)));
+            }
+            Ok(m) if m.is_dir() => {
+                plain.insert(at.clone());
             }
             Ok(_) => {}
             Err(_) => return None,
@@ -94,10 +105,12 @@ mod tests {
         std::os::unix::fs::symlink(dir.path().join("secret"), root.join("apps/out")).unwrap();
         std::os::unix::fs::symlink("../apps", root.join("apps/up")).unwrap();
         let canon = canonical_root(&root);
-        let out = through_symlink(&root, Path::new("apps/out")).unwrap();
+        let mut plain = std::collections::HashSet::new();
+        let out = through_symlink(&root, Path::new("apps/out"), &mut plain).unwrap();
         assert!(!is_inside(&out, &canon), "{}", out.display());
-        let up = through_symlink(&root, Path::new("apps/up")).unwrap();
+        let up = through_symlink(&root, Path::new("apps/up"), &mut plain).unwrap();
         assert!(is_inside(&up, &canon));
-        assert_eq!(through_symlink(&root, Path::new("apps")), None);
+        assert_eq!(through_symlink(&root, Path::new("apps"), &mut plain), None);
+        assert!(plain.contains(Path::new("apps")));
     }
 }

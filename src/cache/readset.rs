@@ -79,6 +79,8 @@ pub(super) struct Walker<'a> {
     escapes: Vec<Escape>,
     /// The root with symlinks resolved, for checking where symlinks lead.
     canonical_root: PathBuf,
+    /// Folders (relative) with no symlink on their way from the root.
+    plain_dirs: HashSet<PathBuf>,
     /// Folders on the current recursion path: meeting one again is a cycle, which kustomize rejects.
     stack: Vec<PathBuf>,
     /// Folders fully walked: a base shared by two overlays adds nothing the second time.
@@ -94,6 +96,7 @@ impl<'a> Walker<'a> {
             remote: Vec::new(),
             escapes: Vec::new(),
             canonical_root: escape::canonical_root(root),
+            plain_dirs: HashSet::new(),
             stack: Vec::new(),
             done: HashSet::new(),
         }
@@ -165,7 +168,7 @@ impl<'a> Walker<'a> {
     /// False (and the escape recorded) when `rel`, lexically inside the root, reaches outside
     /// it through a symlink.
     fn confined(&mut self, rel: &Path, at: &dyn Fn() -> String) -> bool {
-        match escape::through_symlink(self.root, rel) {
+        match escape::through_symlink(self.root, rel, &mut self.plain_dirs) {
             Some(resolved) if !escape::is_inside(&resolved, &self.canonical_root) => {
                 self.escapes.push(Escape {
                     file: resolved,
