@@ -135,14 +135,12 @@ pub async fn reached_files(
     opts: &RunOptions,
     discovery: &Discovery,
 ) -> Result<BTreeSet<(OwnerKind, String)>, SetupError> {
-    let kustomize = KustomizeCommand::resolve(opts.kustomize.as_deref())?;
-    let decrypt = DecryptContext::load(&opts.age_key_files)?;
-    let sources = Arc::new(Sources::new(
-        SourceKey::of(&discovery.root.source()),
-        discovery.repo_root.clone(),
-        opts.sources.clone(),
-    ));
-    let slots = Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1)));
+    let Setup {
+        kustomize,
+        decrypt,
+        sources,
+        slots,
+    } = Setup::of(opts, discovery)?;
     let ctx = Arc::new(BuildContext::new(
         opts,
         kustomize,
@@ -166,6 +164,29 @@ pub async fn reached_files(
     Ok(files)
 }
 
+/// What every reconcile of a cluster starts from.
+struct Setup {
+    kustomize: KustomizeCommand,
+    decrypt: DecryptContext,
+    sources: Arc<Sources>,
+    slots: Arc<tokio::sync::Semaphore>,
+}
+
+impl Setup {
+    fn of(opts: &RunOptions, discovery: &Discovery) -> Result<Setup, SetupError> {
+        Ok(Setup {
+            kustomize: KustomizeCommand::resolve(opts.kustomize.as_deref())?,
+            decrypt: DecryptContext::load(&opts.age_key_files)?,
+            sources: Arc::new(Sources::new(
+                SourceKey::of(&discovery.root.source()),
+                discovery.repo_root.clone(),
+                opts.sources.clone(),
+            )),
+            slots: Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1))),
+        })
+    }
+}
+
 /// Renders one cluster (one of [`clusters`]).
 pub async fn run(
     opts: &RunOptions,
@@ -173,14 +194,12 @@ pub async fn run(
     reporter: Arc<dyn Reporter>,
 ) -> Result<Run, SetupError> {
     let started = std::time::Instant::now();
-    let kustomize = KustomizeCommand::resolve(opts.kustomize.as_deref())?;
-    let decrypt = DecryptContext::load(&opts.age_key_files)?;
-    let sources = Arc::new(Sources::new(
-        SourceKey::of(&discovery.root.source()),
-        discovery.repo_root.clone(),
-        opts.sources.clone(),
-    ));
-    let slots = Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1)));
+    let Setup {
+        kustomize,
+        decrypt,
+        sources,
+        slots,
+    } = Setup::of(opts, &discovery)?;
     let run_dir = run_dir(opts)?;
     let renderers = renderers(opts, &kustomize, &run_dir);
     let helm_missing = renderers.is_none();

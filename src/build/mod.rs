@@ -322,40 +322,33 @@ async fn prepare_off_thread(
 /// `spec.path` is cleaned lexically; a symlink on it, or a symlinked kustomization file in it
 /// (which the generator reads before kustomize runs), must not lead out of the source either.
 fn confine_spec_path(root: &Path, rel: &Path) -> Result<(), BuildError> {
+    let dir = root.join(rel);
+    let is_link = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
     // Cheap first: only a symlink on the way makes canonicalizing worth it.
-    let mut at = root.to_path_buf();
-    let mut linked = false;
-    for part in rel.components() {
-        at.push(part);
-        linked |= std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink());
+    let mut linked: Vec<(PathBuf, &str)> = Vec::new();
+    if crate::workspace::artifact_path(root, &rel.to_string_lossy()).is_none() {
+        linked.push((dir.clone(), "spec.path"));
     }
-    let files = crate::cache::KUSTOMIZATION_FILE_NAMES.map(|name| at.join(name));
-    let linked_files: Vec<PathBuf> = files
-        .into_iter()
-        .filter(|f| std::fs::symlink_metadata(f).is_ok_and(|m| m.file_type().is_symlink()))
-        .collect();
-    if !linked && linked_files.is_empty() {
-        return Ok(());
+    for name in crate::cache::KUSTOMIZATION_FILE_NAMES {
+        if is_link(&dir.join(name)) {
+            linked.push((dir.join(name), "kustomization file"));
+        }
     }
-    let Ok(real_root) = root.canonicalize() else {
+    let Some(real_root) = (!linked.is_empty())
+        .then(|| root.canonicalize().ok())
+        .flatten()
+    else {
         return Ok(());
     };
-    let dir = (linked, at.clone(), "spec.path");
-    let candidates = std::iter::once(dir).chain(
-        linked_files
-            .into_iter()
-            .map(|f| (true, f, "kustomization file")),
-    );
-    for (_, path, what) in candidates.filter(|(check, _, _)| *check) {
-        match path.canonicalize() {
-            Ok(real) if !real.starts_with(&real_root) => {
-                return Err(BuildError::Security {
-                    file: real,
-                    root: root.to_path_buf(),
-                    at: format!("{what} of {}", display_spec_path(rel)),
-                });
-            }
-            _ => {}
+    for (path, what) in linked {
+        if let Ok(real) = path.canonicalize()
+            && !real.starts_with(&real_root)
+        {
+            return Err(BuildError::Security {
+                file: real,
+                root: root.to_path_buf(),
+                at: format!("{what} of {}", display_spec_path(rel)),
+            });
         }
     }
     Ok(())

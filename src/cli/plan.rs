@@ -105,14 +105,27 @@ fn flux_files(run: &Run, elsewhere: &FileSet) -> Vec<FluxFile> {
     files
 }
 
-pub fn plan(run: &Run, args: &PlanArgs, g: &GlobalArgs, elsewhere: &FileSet) -> u8 {
-    let files = flux_files(run, elsewhere);
-    let schema = match schema_settings(&args.checks, g.kube_version.as_deref()) {
-        Ok(schema) => schema,
+/// What plan and validate check: the repository's Flux files (less those other clusters
+/// apply) and the schema settings; a bad --schema-location is a setup error (its exit code).
+fn inputs(
+    run: &Run,
+    checks: &CheckArgs,
+    g: &GlobalArgs,
+    elsewhere: &FileSet,
+) -> Result<(Vec<FluxFile>, Option<SchemaSettings>), u8> {
+    match schema_settings(checks, g.kube_version.as_deref()) {
+        Ok(schema) => Ok((flux_files(run, elsewhere), schema)),
         Err(message) => {
             Printer::new(run).message(&format!("error: {message}\n"));
-            return EXIT_SETUP;
+            Err(EXIT_SETUP)
         }
+    }
+}
+
+pub fn plan(run: &Run, args: &PlanArgs, g: &GlobalArgs, elsewhere: &FileSet) -> u8 {
+    let (files, schema) = match inputs(run, &args.checks, g, elsewhere) {
+        Ok(inputs) => inputs,
+        Err(code) => return code,
     };
     let (p, findings) = analyze(run, &args.checks, schema.as_ref(), &files);
     let text = match args.output {
@@ -134,13 +147,9 @@ pub fn plan(run: &Run, args: &PlanArgs, g: &GlobalArgs, elsewhere: &FileSet) -> 
 }
 
 pub fn validate(run: &Run, args: &ValidateArgs, g: &GlobalArgs, elsewhere: &FileSet) -> u8 {
-    let files = flux_files(run, elsewhere);
-    let schema = match schema_settings(&args.checks, g.kube_version.as_deref()) {
-        Ok(schema) => schema,
-        Err(message) => {
-            Printer::new(run).message(&format!("error: {message}\n"));
-            return EXIT_SETUP;
-        }
+    let (files, schema) = match inputs(run, &args.checks, g, elsewhere) {
+        Ok(inputs) => inputs,
+        Err(code) => return code,
     };
     let (p, mut findings) = analyze(run, &args.checks, schema.as_ref(), &files);
     if run.changed_only.is_some() {
