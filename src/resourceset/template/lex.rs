@@ -138,89 +138,18 @@ fn lex_action(action: &str, out: &mut Vec<Token>, mut line: usize) -> Result<usi
     let mut spaced = false;
     while i < chars.len() {
         let c = chars[i];
-        let start_line = line;
-        let mut push = |tok: Tok, spaced: &mut bool| {
-            out.push(Token {
-                tok,
-                line: start_line,
-                spaced: *spaced,
-            });
-            *spaced = false;
-        };
-        match c {
-            c if is_space(c) => {
-                if c == '\n' {
-                    line += 1;
-                }
-                spaced = true;
-                i += 1;
-            }
-            c if punct(c, chars.get(i + 1).copied()).is_some() => {
-                let (tok, n) = punct(c, chars.get(i + 1).copied()).unwrap_or((Tok::Pipe, 1));
-                push(tok, &mut spaced);
-                i += n;
-            }
-            '"' | '`' => {
-                let (s, n) = lex_string(&chars[i..], line)?;
-                line += count_lines(&chars[i..i + n].iter().collect::<String>());
-                push(Tok::Str(s), &mut spaced);
-                i += n;
-            }
-            '\'' => {
-                let end = chars[i + 1..]
-                    .iter()
-                    .position(|&c| c == '\'')
-                    .ok_or_else(|| TemplateError::at(line, "unterminated character constant"))?;
-                let body: String = chars[i + 1..i + 1 + end].iter().collect();
-                let ch = unescape(&body, line)?.chars().next().unwrap_or('\0');
-                push(Tok::Int(ch as i64), &mut spaced);
-                i += end + 2;
-            }
-            '.' if !chars.get(i + 1).is_some_and(|c| c.is_ascii_digit()) => {
-                let n = word_len(&chars[i + 1..]);
-                if n == 0 {
-                    push(Tok::Dot, &mut spaced);
-                } else {
-                    push(
-                        Tok::Field(chars[i + 1..i + 1 + n].iter().collect()),
-                        &mut spaced,
-                    );
-                }
-                i += 1 + n;
-            }
-            '$' => {
-                let n = word_len(&chars[i + 1..]);
-                push(Tok::Var(chars[i..i + 1 + n].iter().collect()), &mut spaced);
-                i += 1 + n;
-            }
-            c if c.is_ascii_digit()
-                || ((c == '-' || c == '+' || c == '.')
-                    && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())) =>
-            {
-                let n = number_len(&chars[i..]);
-                let text: String = chars[i..i + n].iter().collect();
-                push(number(&text, line)?, &mut spaced);
-                i += n;
-            }
-            c if c.is_alphabetic() || c == '_' => {
-                let n = word_len(&chars[i..]);
-                let w: String = chars[i..i + n].iter().collect();
-                let tok = match w.as_str() {
-                    "true" => Tok::Bool(true),
-                    "false" => Tok::Bool(false),
-                    "nil" => Tok::Nil,
-                    _ => Tok::Ident(w),
-                };
-                push(tok, &mut spaced);
-                i += n;
-            }
-            other => {
-                return Err(TemplateError::at(
-                    line,
-                    format!("unexpected {other:?} in command"),
-                ));
-            }
+        if is_space(c) {
+            line += usize::from(c == '\n');
+            spaced = true;
+            i += 1;
+            continue;
         }
+        let (tok, n) = action_token(&chars[i..], line)?;
+        out.push(Token { tok, line, spaced });
+        spaced = false;
+        // Only raw strings span lines.
+        line += chars[i..i + n].iter().filter(|&&c| c == '\n').count();
+        i += n;
     }
     out.push(Token {
         tok: Tok::Close,
@@ -228,6 +157,66 @@ fn lex_action(action: &str, out: &mut Vec<Token>, mut line: usize) -> Result<usi
         spaced,
     });
     Ok(line)
+}
+
+/// The token that starts `chars` (not white space) and its length in chars.
+fn action_token(chars: &[char], line: usize) -> Result<(Tok, usize), TemplateError> {
+    let c = chars[0];
+    let next = chars.get(1).copied();
+    let next_is_digit = next.is_some_and(|d| d.is_ascii_digit());
+    if let Some(p) = punct(c, next) {
+        return Ok(p);
+    }
+    Ok(match c {
+        '"' | '`' => {
+            let (s, n) = lex_string(chars, line)?;
+            (Tok::Str(s), n)
+        }
+        '\'' => {
+            let end = chars[1..]
+                .iter()
+                .position(|&c| c == '\'')
+                .ok_or_else(|| TemplateError::at(line, "unterminated character constant"))?;
+            let body: String = chars[1..1 + end].iter().collect();
+            let ch = unescape(&body, line)?.chars().next().unwrap_or('\0');
+            (Tok::Int(ch as i64), end + 2)
+        }
+        '.' if !next_is_digit => {
+            let n = word_len(&chars[1..]);
+            let tok = if n == 0 {
+                Tok::Dot
+            } else {
+                Tok::Field(chars[1..1 + n].iter().collect())
+            };
+            (tok, 1 + n)
+        }
+        '$' => {
+            let n = word_len(&chars[1..]);
+            (Tok::Var(chars[..1 + n].iter().collect()), 1 + n)
+        }
+        c if c.is_ascii_digit() || (matches!(c, '-' | '+' | '.') && next_is_digit) => {
+            let n = number_len(chars);
+            let text: String = chars[..n].iter().collect();
+            (number(&text, line)?, n)
+        }
+        c if c.is_alphabetic() || c == '_' => {
+            let n = word_len(chars);
+            let w: String = chars[..n].iter().collect();
+            let tok = match w.as_str() {
+                "true" => Tok::Bool(true),
+                "false" => Tok::Bool(false),
+                "nil" => Tok::Nil,
+                _ => Tok::Ident(w),
+            };
+            (tok, n)
+        }
+        other => {
+            return Err(TemplateError::at(
+                line,
+                format!("unexpected {other:?} in command"),
+            ));
+        }
+    })
 }
 
 /// A punctuation token and its length.

@@ -9,7 +9,10 @@ use crate::resourceset::template::value::{float, int};
 pub(super) fn eval(name: &str, a: &[Value], _inputs: &Value) -> Result<Option<Value>> {
     match scalars(name, a)? {
         Some(v) => Ok(Some(v)),
-        None => collections(name, a),
+        None => match lists(name, a)? {
+            Some(v) => Ok(Some(v)),
+            None => dicts(name, a),
+        },
     }
 }
 
@@ -72,8 +75,7 @@ fn scalars(name: &str, a: &[Value]) -> Result<Option<Value>> {
     }))
 }
 
-/// Lists and dicts.
-fn collections(name: &str, a: &[Value]) -> Result<Option<Value>> {
+fn lists(name: &str, a: &[Value]) -> Result<Option<Value>> {
     Ok(Some(match name {
         "list" => Value::Array(a.to_vec()),
         "first" => list_of(one(a)?).first().cloned().unwrap_or(Value::Null),
@@ -117,6 +119,12 @@ fn collections(name: &str, a: &[Value]) -> Result<Option<Value>> {
             l.sort();
             Value::Array(l.into_iter().map(Value::String).collect())
         }
+        _ => return Ok(None),
+    }))
+}
+
+fn dicts(name: &str, a: &[Value]) -> Result<Option<Value>> {
+    Ok(Some(match name {
         "dict" => {
             let mut m = Map::new();
             for pair in a.chunks(2) {
