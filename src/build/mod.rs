@@ -388,7 +388,7 @@ fn prepare(
 ) -> Result<Prepared, BuildError> {
     let dir = tree.root.join(rel);
     let planned = kustomize::plan_kustomization(&dir, spec, &tree.root, &|p| tree.includes(p))?;
-    let rs = kustomize_read_set(&tree.root, rel, &planned.content);
+    let rs = kustomize_read_set(&tree.root, rel, &planned.content, &|p| tree.kind(p));
     if let Some(escape) = rs.escapes.into_iter().next() {
         return Err(BuildError::Security {
             file: escape.file,

@@ -44,33 +44,76 @@ pub(super) fn canonical_root(root: &Path) -> PathBuf {
     fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf())
 }
 
-/// For `rel` (relative to `root`, already lexically inside it): where it really resolves when
-/// one of its components is a symlink, `None` when none is. A dangling link resolves nowhere
-/// and counts as inside (it fails later as a missing file). Folders in `plain` are known to
-/// hold no symlink on their way from the root; those found are added.
-pub(super) fn through_symlink(
+/// What the source artifact's scan already knows of a path (relative to the root): a regular
+/// file or a folder reached from the root through no symlink. Such paths need no `stat`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathKind {
+    File,
+    Dir,
+}
+
+/// What a path (relative to the root, lexically inside it) is on disk, looked at without
+/// following symlinks.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum OnDisk {
+    /// Nothing there (it fails later as a missing file).
+    Missing,
+    /// One of its components is a symlink: where the whole path really resolves. A dangling
+    /// link resolves nowhere and counts as where it stands (inside).
+    Symlink(PathBuf),
+    File,
+    Dir,
+    /// A socket, device or fifo.
+    Special,
+}
+
+/// Looks at `rel` component by component from `root`. Paths `known` from the artifact scan,
+/// and folders in `plain` (no symlink on their way from the root; those found are added), are
+/// not looked at on disk again: a warm run then walks read sets with almost no `stat` calls.
+pub(super) fn inspect(
     root: &Path,
     rel: &Path,
+    known: &dyn Fn(&Path) -> Option<PathKind>,
     plain: &mut std::collections::HashSet<PathBuf>,
-) -> Option<PathBuf> {
+) -> OnDisk {
+    match known(rel) {
+        Some(PathKind::File) => return OnDisk::File,
+        Some(PathKind::Dir) => return OnDisk::Dir,
+        None => {}
+    }
     let mut at = PathBuf::new();
-    for component in rel.components() {
+    let mut components = rel.components().peekable();
+    while let Some(component) = components.next() {
         at.push(component);
-        if plain.contains(&at) {
+        let last = components.peek().is_none();
+        if !last && (plain.contains(&at) || known(&at) == Some(PathKind::Dir)) {
             continue;
         }
         match fs::symlink_metadata(root.join(&at)) {
             Ok(m) if m.file_type().is_symlink() => {
-                return Some(fs::canonicalize(root.join(rel)).unwrap_or_else(|_| root.join(rel)));
+                let whole = root.join(rel);
+                return OnDisk::Symlink(fs::canonicalize(&whole).unwrap_or(whole));
             }
+            Ok(m) if last => return kind(&m),
             Ok(m) if m.is_dir() => {
                 plain.insert(at.clone());
             }
             Ok(_) => {}
-            Err(_) => return None,
+            Err(_) => return OnDisk::Missing,
         }
     }
-    None
+    // `rel` is empty: the root itself.
+    fs::symlink_metadata(root).map_or(OnDisk::Missing, |m| kind(&m))
+}
+
+fn kind(m: &fs::Metadata) -> OnDisk {
+    if m.is_file() {
+        OnDisk::File
+    } else if m.is_dir() {
+        OnDisk::Dir
+    } else {
+        OnDisk::Special
+    }
 }
 
 /// Whether `resolved` is `canonical_root` or below it.
@@ -106,11 +149,22 @@ mod tests {
         std::os::unix::fs::symlink("../apps", root.join("apps/up")).unwrap();
         let canon = canonical_root(&root);
         let mut plain = std::collections::HashSet::new();
-        let out = through_symlink(&root, Path::new("apps/out"), &mut plain).unwrap();
+        let unknown = |_: &Path| None;
+        let mut look = |rel: &str| inspect(&root, Path::new(rel), &unknown, &mut plain);
+        let resolved = |on_disk| match on_disk {
+            OnDisk::Symlink(path) => path,
+            other => panic!("not a symlink: {other:?}"),
+        };
+        let out = resolved(look("apps/out"));
         assert!(!is_inside(&out, &canon), "{}", out.display());
-        let up = through_symlink(&root, Path::new("apps/up"), &mut plain).unwrap();
+        let up = resolved(look("apps/up"));
         assert!(is_inside(&up, &canon));
-        assert_eq!(through_symlink(&root, Path::new("apps"), &mut plain), None);
+        assert_eq!(look("apps"), OnDisk::Dir);
+        assert_eq!(look("apps/none"), OnDisk::Missing);
         assert!(plain.contains(Path::new("apps")));
+        // What the scan knows is believed without a look.
+        let known = |rel: &Path| (rel == Path::new("apps/out")).then_some(PathKind::File);
+        let out = inspect(&root, Path::new("apps/out"), &known, &mut plain);
+        assert_eq!(out, OnDisk::File);
     }
 }

@@ -13,7 +13,7 @@ mod readset;
 mod store;
 
 pub use digest::digest_files;
-pub use escape::Escape;
+pub use escape::{Escape, PathKind};
 pub use key::{Key, KeyBuilder};
 pub use readset::{KUSTOMIZATION_FILE_NAMES, ReadSet, RemoteEntry, kustomize_read_set};
 pub use store::{GcReport, Store};

@@ -14,7 +14,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use super::escape::{self, Escape};
+use super::escape::{self, Escape, OnDisk, PathKind};
 use super::plugins;
 
 /// Names kustomize accepts for a folder's kustomization file (`konfig.RecognizedKustomizationFileNames`).
@@ -48,10 +48,17 @@ pub struct RemoteEntry {
 
 /// Lists the files that `kustomize build --load-restrictor LoadRestrictionsNone` of `root/dir` reads,
 /// when `dir`'s kustomization is `top` (its content as Flux will write it; it is not read from disk).
-pub fn kustomize_read_set(root: &Path, dir: &Path, top: &Value) -> ReadSet {
-    let mut walker = Walker::new(root);
+/// `known` answers for the paths the artifact scan listed (see [`PathKind`]); others are looked
+/// at on disk.
+pub fn kustomize_read_set(
+    root: &Path,
+    dir: &Path,
+    top: &Value,
+    known: &dyn Fn(&Path) -> Option<PathKind>,
+) -> ReadSet {
+    let mut walker = Walker::new(root, known);
     match normalize(Path::new(""), dir) {
-        Some(dir) if root.join(&dir).is_dir() => {
+        Some(dir) if walker.is_dir(&dir) => {
             walker.stack.push(dir.clone());
             walker.kustomization(&dir, top);
             walker.stack.pop();
@@ -77,8 +84,10 @@ pub(super) struct Walker<'a> {
     reasons: Vec<String>,
     remote: Vec<RemoteEntry>,
     escapes: Vec<Escape>,
-    /// The root with symlinks resolved, for checking where symlinks lead.
-    canonical_root: PathBuf,
+    /// What the artifact scan knows without a look on disk.
+    known: &'a dyn Fn(&Path) -> Option<PathKind>,
+    /// The root with symlinks resolved, for checking where symlinks lead (only when one is met).
+    canonical_root: Option<PathBuf>,
     /// Folders (relative) with no symlink on their way from the root.
     plain_dirs: HashSet<PathBuf>,
     /// Folders on the current recursion path: meeting one again is a cycle, which kustomize rejects.
@@ -88,14 +97,15 @@ pub(super) struct Walker<'a> {
 }
 
 impl<'a> Walker<'a> {
-    fn new(root: &'a Path) -> Walker<'a> {
+    fn new(root: &'a Path, known: &'a dyn Fn(&Path) -> Option<PathKind>) -> Walker<'a> {
         Walker {
             root,
             files: BTreeSet::new(),
             reasons: Vec::new(),
             remote: Vec::new(),
             escapes: Vec::new(),
-            canonical_root: escape::canonical_root(root),
+            known,
+            canonical_root: None,
             plain_dirs: HashSet::new(),
             stack: Vec::new(),
             done: HashSet::new(),
@@ -140,19 +150,26 @@ impl<'a> Walker<'a> {
             self.escaped(base, entry, at());
             return None;
         };
-        if !self.confined(&rel, &at) {
-            return None;
-        }
-        match fs::symlink_metadata(self.root.join(&rel)) {
-            Ok(m) if m.is_file() => Some(Found::File(rel)),
-            Ok(m) if m.is_dir() => Some(Found::Dir(rel)),
+        let on_disk = match self.look(&rel, &at)? {
+            // A symlinked folder on the way that stays inside: what it leads to.
+            OnDisk::Symlink(_) => match fs::symlink_metadata(self.root.join(&rel)) {
+                Ok(m) if m.is_file() => OnDisk::File,
+                Ok(m) if m.is_dir() => OnDisk::Dir,
+                Ok(_) => OnDisk::Special,
+                Err(_) => OnDisk::Missing,
+            },
+            other => other,
+        };
+        match on_disk {
+            OnDisk::File => Some(Found::File(rel)),
+            OnDisk::Dir => Some(Found::Dir(rel)),
             // Flux artifacts hold no symlinks (one resolving inside the root is left out of
             // the private copy, so kustomize reports it missing, as for an artifact).
-            Ok(_) => {
+            OnDisk::Symlink(_) | OnDisk::Special => {
                 self.incomplete(format!("{} is a symlink or special file", at()));
                 None
             }
-            Err(_) => {
+            OnDisk::Missing => {
                 self.incomplete(format!("{} does not exist", at()));
                 None
             }
@@ -165,19 +182,45 @@ impl<'a> Walker<'a> {
         self.escapes.push(Escape { file, at });
     }
 
-    /// False (and the escape recorded) when `rel`, lexically inside the root, reaches outside
-    /// it through a symlink.
-    fn confined(&mut self, rel: &Path, at: &dyn Fn() -> String) -> bool {
-        match escape::through_symlink(self.root, rel, &mut self.plain_dirs) {
-            Some(resolved) if !escape::is_inside(&resolved, &self.canonical_root) => {
+    /// What `rel` (lexically inside the root) is on disk; `None` (and the escape recorded) when
+    /// it reaches outside the root through a symlink.
+    fn look(&mut self, rel: &Path, at: &dyn Fn() -> String) -> Option<OnDisk> {
+        match escape::inspect(self.root, rel, self.known, &mut self.plain_dirs) {
+            OnDisk::Symlink(resolved) => {
+                let root = self.root;
+                let canonical_root = self
+                    .canonical_root
+                    .get_or_insert_with(|| escape::canonical_root(root));
+                if escape::is_inside(&resolved, canonical_root) {
+                    return Some(OnDisk::Symlink(resolved));
+                }
                 self.escapes.push(Escape {
                     file: resolved,
                     at: at(),
                 });
-                false
+                None
             }
-            _ => true,
+            on_disk => Some(on_disk),
         }
+    }
+
+    /// Whether `rel` is a folder (on disk, following symlinks).
+    fn is_dir(&mut self, rel: &Path) -> bool {
+        match escape::inspect(self.root, rel, self.known, &mut self.plain_dirs) {
+            OnDisk::Dir => true,
+            OnDisk::Symlink(_) => self.root.join(rel).is_dir(),
+            _ => false,
+        }
+    }
+
+    /// Whether `rel` is a regular file (following a symlink that stays inside the root);
+    /// `None` when it reaches outside.
+    fn is_file(&mut self, rel: &Path, at: &dyn Fn() -> String) -> Option<bool> {
+        Some(match self.look(rel, at)? {
+            OnDisk::File => true,
+            OnDisk::Symlink(_) => self.root.join(rel).is_file(),
+            OnDisk::Dir | OnDisk::Special | OnDisk::Missing => false,
+        })
     }
 
     /// An entry that must be a file.
@@ -237,12 +280,14 @@ impl<'a> Walker<'a> {
         }
         let at = || format!("{field} entry {entry:?} in {}", shown(base));
         match normalize(base, Path::new(entry)) {
-            Some(rel) if self.root.join(&rel).is_file() => {
-                if self.confined(&rel, &at) {
+            Some(rel) => match self.is_file(&rel, &at) {
+                Some(true) => {
                     self.files.insert(rel);
+                    return;
                 }
-                return;
-            }
+                None => return,
+                Some(false) => {}
+            },
             // kustomize tries the file first: outside the root that is a refused read.
             None if !entry.contains(':') => return self.escaped(base, entry, at()),
             _ => {}
@@ -261,14 +306,14 @@ impl<'a> Walker<'a> {
         if self.done.contains(rel) {
             return;
         }
-        let present: Vec<PathBuf> = KUSTOMIZATION_FILE_NAMES
-            .iter()
-            .map(|name| rel.join(name))
-            .filter(|path| self.root.join(path).is_file())
-            .collect();
         let at = || format!("kustomization file in {}", shown(rel));
-        if present.iter().any(|file| !self.confined(file, &at)) {
-            return;
+        let mut present = Vec::new();
+        for path in KUSTOMIZATION_FILE_NAMES.iter().map(|name| rel.join(name)) {
+            match self.is_file(&path, &at) {
+                Some(true) => present.push(path),
+                Some(false) => {}
+                None => return,
+            }
         }
         let file = match present.as_slice() {
             [one] => one.clone(),

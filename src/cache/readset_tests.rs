@@ -17,8 +17,13 @@ fn top(yaml: &str) -> Value {
     crate::yaml::parse_one(yaml).unwrap()
 }
 
+/// The read set as a build walks it: with what the artifact scan knows.
 fn read_set(root: &Path, dir: &str, kustomization: &str) -> ReadSet {
-    kustomize_read_set(root, Path::new(dir), &top(kustomization))
+    let tree = crate::workspace::SourceTree::scan(root).unwrap();
+    let known = kustomize_read_set(root, Path::new(dir), &top(kustomization), &|p| tree.kind(p));
+    let looked = kustomize_read_set(root, Path::new(dir), &top(kustomization), &|_| None);
+    assert_eq!(known, looked, "the scan changes nothing but the stat calls");
+    known
 }
 
 fn paths(list: &[&str]) -> Vec<PathBuf> {
@@ -304,7 +309,7 @@ fn malformed_fields_are_incomplete() {
         "configMapGenerator: [{name: x, files: ['k=a=b']}]\n",
     );
     assert_incomplete(&set, "malformed");
-    let set = kustomize_read_set(dir.path(), Path::new("app"), &Value::Null);
+    let set = kustomize_read_set(dir.path(), Path::new("app"), &Value::Null, &|_| None);
     assert_incomplete(&set, "not a mapping");
     let set = read_set(dir.path(), "app", "resources: [cm.yaml]\nhelmCharts: []\n");
     assert!(set.complete, "{:?}", set.reasons);

@@ -110,10 +110,11 @@ pub struct BaseRev {
 
 /// Resolves `rev` (or the default merge-base) in the repository containing `repo_dir`.
 pub fn resolve_base(repo_dir: &Path, rev: Option<&str>) -> Result<BaseRev, BaseError> {
-    let (toplevel, prefix) = locate(repo_dir)?;
-    let (rev, commit) = match rev {
-        Some(rev) => (rev.to_string(), resolve_explicit(repo_dir, rev)?),
-        None => default_base(repo_dir)?,
+    let (toplevel, prefix, found) = locate(repo_dir, rev)?;
+    let (rev, commit) = match (rev, found) {
+        (Some(rev), Some(id)) => (rev.to_string(), id),
+        (Some(rev), None) => (rev.to_string(), resolve_explicit(repo_dir, rev)?),
+        (None, _) => default_base(repo_dir)?,
     };
     Ok(BaseRev {
         toplevel,
@@ -258,14 +259,27 @@ fn stdout_line(out: &GitOut) -> String {
     out.stdout.trim().to_string()
 }
 
-/// The repository's top level and `dir` relative to it.
-fn locate(dir: &Path) -> Result<(PathBuf, PathBuf), BaseError> {
-    let out = git(dir, &["rev-parse", "--show-toplevel", "--show-prefix"])?;
+/// The repository's top level, `dir` relative to it and, when `rev` is given, the commit it
+/// names: one `git` process, as the setup of a warm diff is mostly waiting for git.
+fn locate(dir: &Path, rev: Option<&str>) -> Result<(PathBuf, PathBuf, Option<String>), BaseError> {
+    let spec = rev.map(|rev| format!("{rev}^{{commit}}"));
+    let mut args = vec!["rev-parse", "--show-toplevel", "--show-prefix"];
+    if let Some(spec) = &spec {
+        args.extend(["--verify", "--quiet", "--end-of-options", spec]);
+    }
+    let out = git(dir, &args)?;
+    if !out.ok && rev.is_some() {
+        // The revision did not resolve (or this is no repository): ask for the place alone.
+        let (top, prefix, _) = locate(dir, None)?;
+        return Ok((top, prefix, None));
+    }
     let mut lines = out.stdout.lines();
-    match (out.ok, lines.next()) {
-        (true, Some(top)) if !top.is_empty() => Ok((
+    let (top, prefix, id) = (lines.next(), lines.next(), lines.next());
+    match top {
+        Some(top) if !top.is_empty() && prefix.is_some() => Ok((
             PathBuf::from(top),
-            PathBuf::from(lines.next().unwrap_or_default()),
+            PathBuf::from(prefix.unwrap_or_default()),
+            id.filter(|id| out.ok && !id.is_empty()).map(str::to_string),
         )),
         _ => Err(BaseError::NotARepository {
             dir: dir.to_path_buf(),
@@ -292,10 +306,8 @@ fn resolve(dir: &Path, rev: &str) -> Result<Option<String>, BaseError> {
     Ok((out.ok && !id.is_empty()).then_some(id))
 }
 
+/// `rev`, which did not resolve as written, retried as a remote-tracking branch.
 fn resolve_explicit(dir: &Path, rev: &str) -> Result<String, BaseError> {
-    if let Some(id) = resolve(dir, rev)? {
-        return Ok(id);
-    }
     if let Some(id) = resolve(dir, &format!("origin/{rev}"))? {
         return Ok(id);
     }

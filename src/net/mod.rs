@@ -16,7 +16,7 @@ mod error;
 pub mod guard;
 pub mod oci;
 pub mod remote;
-mod tls;
+pub(crate) mod tls;
 
 pub use client::HttpClient;
 pub use error::NetError;

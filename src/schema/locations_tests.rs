@@ -159,6 +159,8 @@ impl Drop for SchemaServer {
 
 /// A fetch callback as the CLI would write one: 200 is the body, 404 is `None`.
 fn http_get(url: &str) -> Result<Option<Vec<u8>>, FetchError> {
+    // reqwest takes the process's rustls provider; run alone, no other test has installed it.
+    crate::net::tls::install_crypto_provider();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

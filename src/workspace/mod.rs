@@ -9,9 +9,10 @@ mod path;
 
 pub use path::{artifact_path, display_spec_path, secure_join};
 
+use crate::cache::PathKind;
 use ignore::WalkBuilder;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -46,7 +47,8 @@ pub struct SourceTree {
     pub root: PathBuf,
     pub files: Vec<PathBuf>,
     pub dirs: Vec<PathBuf>,
-    members: HashSet<PathBuf>,
+    /// `files` and `dirs`, for lookups.
+    members: HashMap<PathBuf, PathKind>,
 }
 
 impl SourceTree {
@@ -97,7 +99,9 @@ impl SourceTree {
         };
         files.retain(|f| !ignored(f, false));
         dirs.retain(|d| !ignored(d, true));
-        let members = files.iter().chain(&dirs).cloned().collect();
+        let members = (files.iter().map(|f| (f.clone(), PathKind::File)))
+            .chain(dirs.iter().map(|d| (d.clone(), PathKind::Dir)))
+            .collect();
         Ok(SourceTree {
             root: root.to_path_buf(),
             files,
@@ -109,16 +113,22 @@ impl SourceTree {
     /// Whether an absolute path inside the root is part of the artifact.
     pub fn includes(&self, path: &Path) -> bool {
         match path.strip_prefix(&self.root) {
-            Ok(rel) => rel.as_os_str().is_empty() || self.members.contains(rel),
+            Ok(rel) => rel.as_os_str().is_empty() || self.members.contains_key(rel),
             Err(_) => false,
         }
+    }
+
+    /// What the scan found at `rel` (relative to the root): a regular file or a folder, reached
+    /// from the root through no symlink (the walk does not follow them).
+    pub fn kind(&self, rel: &Path) -> Option<PathKind> {
+        self.members.get(rel).copied()
     }
 
     /// Creates a private copy of just `files` (relative paths; those outside the artifact are
     /// skipped) under `dest`: what a build reads, when we know it.
     pub fn materialize_files(&self, dest: &Path, files: &[PathBuf]) -> io::Result<()> {
         for f in files {
-            if !self.members.contains(f) {
+            if !self.members.contains_key(f) {
                 continue;
             }
             let to = dest.join(f);
