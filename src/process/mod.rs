@@ -178,9 +178,6 @@ impl Command {
 
     fn std_command(&self) -> std::process::Command {
         let mut cmd = std::process::Command::new(&self.program);
-        if let Some(sandbox) = &self.sandbox {
-            sandbox.apply(&mut cmd);
-        }
         cmd.args(&self.args)
             .env_clear()
             .envs(self.env.iter().map(|(k, v)| (k, v)))
@@ -238,7 +235,27 @@ impl Command {
         let started = Instant::now();
         let mut cmd = tokio::process::Command::from(self.std_command());
         cmd.kill_on_drop(true);
-        let mut child = cmd.spawn().map_err(|e| self.spawn_error(e))?;
+        let mut child = match self.sandbox.clone() {
+            None => cmd.spawn(),
+            Some(sandbox) => {
+                // The child registers with this runtime's reaper from the spawning thread.
+                let runtime = tokio::runtime::Handle::current();
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                let spawned = on_confined_thread(
+                    sandbox,
+                    move || {
+                        let _entered = runtime.enter();
+                        cmd.spawn()
+                    },
+                    move |child| drop(tx.send(child)),
+                );
+                match spawned {
+                    Ok(()) => rx.await.unwrap_or_else(|_| Err(confined_spawn_failed())),
+                    Err(e) => Err(e),
+                }
+            }
+        }
+        .map_err(|e| self.spawn_error(e))?;
         let stdin = child.stdin.take();
         let input = self.stdin.clone();
         let feed = async move {
@@ -284,10 +301,20 @@ impl Command {
         use std::io::Write;
         use wait_timeout::ChildExt;
         let started = Instant::now();
-        let mut child = self
-            .std_command()
-            .spawn()
-            .map_err(|e| self.spawn_error(e))?;
+        let mut cmd = self.std_command();
+        let mut child = match self.sandbox.clone() {
+            None => cmd.spawn(),
+            Some(sandbox) => {
+                let (tx, rx) = std::sync::mpsc::channel();
+                on_confined_thread(
+                    sandbox,
+                    move || cmd.spawn(),
+                    move |child| drop(tx.send(child)),
+                )
+                .and_then(|()| rx.recv().unwrap_or_else(|_| Err(confined_spawn_failed())))
+            }
+        }
+        .map_err(|e| self.spawn_error(e))?;
         let feeder = child
             .stdin
             .take()
@@ -321,6 +348,24 @@ impl Command {
         };
         self.finish(status, join(out), join(err), started)
     }
+}
+
+/// Runs `spawn` on a new thread that first confines itself to `sandbox` (see
+/// [`Sandbox::confine_this_thread`]) and hands the result, or the confinement's error, to
+/// `deliver`. Never a pooled thread: the confinement stays with the thread.
+fn on_confined_thread<T: Send + 'static>(
+    sandbox: Sandbox,
+    spawn: impl FnOnce() -> std::io::Result<T> + Send + 'static,
+    deliver: impl FnOnce(std::io::Result<T>) + Send + 'static,
+) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("fluxsim-spawn".into())
+        .spawn(move || deliver(sandbox.confine_this_thread().and_then(|()| spawn())))
+        .map(drop)
+}
+
+fn confined_spawn_failed() -> std::io::Error {
+    std::io::Error::other("could not confine the program (Landlock)")
 }
 
 fn drain(pipe: impl Read + Send + 'static, limit: u64) -> std::thread::JoinHandle<Vec<u8>> {
@@ -390,5 +435,40 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(out.stdout, b"hi");
+    }
+
+    /// Both runners confine a sandboxed program, and only it: the caller and later programs
+    /// are not confined by an earlier one.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sandboxed_programs_are_confined_and_the_caller_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let (given, other) = (dir.path().join("given"), dir.path().join("other"));
+        std::fs::create_dir_all(&given).unwrap();
+        std::fs::create_dir_all(&other).unwrap();
+        std::fs::write(given.join("f"), "ok").unwrap();
+        std::fs::write(other.join("f"), "secret").unwrap();
+        let cat = |file: PathBuf| {
+            Command::new("/bin/cat")
+                .arg(file)
+                .sandbox(Sandbox::new().read(&given))
+        };
+        let out = cat(given.join("f")).run().await.unwrap();
+        assert_eq!(out.stdout, b"ok");
+        let out = cat(given.join("f")).run_blocking().unwrap();
+        assert_eq!(out.stdout, b"ok");
+        if sandbox::tests::landlock_available() {
+            let e = cat(other.join("f")).run().await.unwrap_err();
+            assert!(matches!(e, ProcessError::Failed { .. }), "{e}");
+            let e = cat(other.join("f")).run_blocking().unwrap_err();
+            assert!(matches!(e, ProcessError::Failed { .. }), "{e}");
+        }
+        // Unconfined afterwards, on this thread and on the runtime's.
+        assert_eq!(std::fs::read(other.join("f")).unwrap(), b"secret");
+        let out = Command::new("/bin/cat")
+            .arg(other.join("f"))
+            .run()
+            .await
+            .unwrap();
+        assert_eq!(out.stdout, b"secret");
     }
 }
