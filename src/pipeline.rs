@@ -49,6 +49,8 @@ pub struct RunOptions {
     pub selection: Option<Arc<Selection>>,
     /// Defer the top kustomization's patches on custom resources (see [`crate::kustomize::deferred`]).
     pub fast_patch: bool,
+    /// Source tree scans started before the run (a diff starts them while git runs).
+    pub prefetched: Option<Arc<crate::workspace::Prefetched>>,
 }
 
 /// Problems that stop a run before anything is built (exit status 2).
@@ -177,11 +179,14 @@ impl Setup {
         Ok(Setup {
             kustomize: KustomizeCommand::resolve(opts.kustomize.as_deref())?,
             decrypt: DecryptContext::load(&opts.age_key_files)?,
-            sources: Arc::new(Sources::new(
-                SourceKey::of(&discovery.root.source()),
-                discovery.repo_root.clone(),
-                opts.sources.clone(),
-            )),
+            sources: Arc::new(
+                Sources::new(
+                    SourceKey::of(&discovery.root.source()),
+                    discovery.repo_root.clone(),
+                    opts.sources.clone(),
+                )
+                .with_prefetched(opts.prefetched.clone()),
+            ),
             slots: Arc::new(tokio::sync::Semaphore::new(opts.jobs.max(1))),
         })
     }

@@ -6,7 +6,7 @@
 //! Anything else is "not available offline", reported per Kustomization.
 
 use crate::flux::{SourceRef, source_display};
-use crate::workspace::SourceTree;
+use crate::workspace::{Prefetched, SourceTree};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -47,6 +47,8 @@ pub struct Sources {
     trees: Mutex<HashMap<PathBuf, Arc<SourceTree>>>,
     /// ExternalArtifacts composed during the run (namespace, name), by ArtifactGenerators.
     composed: Mutex<HashMap<(String, String), Arc<SourceTree>>>,
+    /// Scans started before the run (see [`Prefetched`]).
+    prefetched: Option<Arc<Prefetched>>,
 }
 
 /// The kind of source an ArtifactGenerator composes.
@@ -64,7 +66,14 @@ impl Sources {
             mapped,
             trees: Mutex::new(HashMap::new()),
             composed: Mutex::new(HashMap::new()),
+            prefetched: None,
         }
+    }
+
+    /// Takes trees from `prefetched` where it scanned them.
+    pub fn with_prefetched(mut self, prefetched: Option<Arc<Prefetched>>) -> Sources {
+        self.prefetched = prefetched;
+        self
     }
 
     /// Registers an ExternalArtifact composed from other sources.
@@ -138,7 +147,9 @@ impl Sources {
         if let Some(t) = self.trees.lock().ok().and_then(|m| m.get(&root).cloned()) {
             return Ok(t);
         }
-        let tree = SourceTree::scan(&root).map_err(|e| {
+        let prefetched = self.prefetched.as_ref().and_then(|p| p.take(&root));
+        let tree = prefetched.unwrap_or_else(|| SourceTree::scan(&root));
+        let tree = tree.map_err(|e| {
             SourceError::Unreadable(source_display(s), root.display().to_string(), e.to_string())
         })?;
         let tree = Arc::new(tree);

@@ -13,12 +13,13 @@ use fluxsim::pipeline::{self, Run, RunOptions};
 use fluxsim::report;
 use fluxsim::reporter::Silent;
 use fluxsim::select::Selection;
+use fluxsim::workspace::Prefetched;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 pub async fn run(args: &DiffArgs, head_opts: &RunOptions, g: &GlobalArgs) -> u8 {
     // The base tree lives in a temporary folder (or a kept baseline) until the end.
-    let setup = match base_options(args, head_opts) {
+    let mut setup = match base_options(args, head_opts) {
         Ok(b) => b,
         Err(e) => return output::fail(&e),
     };
@@ -26,6 +27,16 @@ pub async fn run(args: &DiffArgs, head_opts: &RunOptions, g: &GlobalArgs) -> u8 
         Ok(p) => p,
         Err(e) => return output::fail(&e),
     };
+    // While git lists the changed files, the trees both sides build from are scanned.
+    let prefetched = Arc::new(Prefetched::default());
+    for d in pairs.iter().flat_map(|(h, b)| [h, b]).flatten() {
+        prefetched.start(&d.repo_root);
+    }
+    setup.head.prefetched = Some(prefetched.clone());
+    setup.base.prefetched = Some(prefetched);
+    if let Err(e) = setup.select_changed() {
+        return output::fail(&e);
+    }
     let several = pairs.len() > 1;
     let mut code = EXIT_OK;
     for (head, base) in pairs {
@@ -204,7 +215,27 @@ struct Setup {
     head: RunOptions,
     base: RunOptions,
     /// Keeps the base tree on disk until the diff is done.
-    _tree: Option<diff::BaseTree>,
+    tree: Option<diff::BaseTree>,
+    /// The files git finds changed, being listed (changed-only mode against a revision).
+    changed: Option<ChangedListing>,
+}
+
+type ChangedListing = std::thread::JoinHandle<Result<ChangedFiles, fluxsim::changes::GitError>>;
+
+impl Setup {
+    /// Waits for the changed files and gives each side its selection.
+    fn select_changed(&mut self) -> Result<(), SetupFailure> {
+        let (Some(listing), Some(tree)) = (self.changed.take(), &self.tree) else {
+            return Ok(());
+        };
+        let files = listing
+            .join()
+            .map_err(|_| SetupFailure::new("internal: listing the changed files panicked"))?
+            .map_err(|e| SetupFailure::from_error(&e))?;
+        self.head.selection = Some(Arc::new(Selection::new(&tree.toplevel, files.clone())));
+        self.base.selection = Some(Arc::new(Selection::new(tree.root(), files)));
+        Ok(())
+    }
 }
 
 /// Run options for both sides: the base is the counterpart of --path in the base tree; in
@@ -224,17 +255,18 @@ fn base_options(args: &DiffArgs, head: &RunOptions) -> Result<Setup, SetupFailur
         return Ok(Setup {
             head,
             base: opts,
-            _tree: None,
+            tree: None,
+            changed: None,
         });
     }
     let failure = |e: &(dyn std::error::Error + 'static)| SetupFailure::from_error(e);
     let rev = diff::resolve_base(&head.path, args.base.as_deref()).map_err(|e| failure(&e))?;
     let keep = (!head.no_cache).then(|| head.cache_dir.join(diff::BASELINES_DIR));
-    let changed = if args.full {
-        None
-    } else {
-        Some(ChangedFiles::from_git(&rev.toplevel, &rev.commit).map_err(|e| failure(&e))?)
-    };
+    // Listed while the base tree is extracted and both sides are discovered.
+    let changed = (!args.full).then(|| {
+        let (top, commit) = (rev.toplevel.clone(), rev.commit.clone());
+        std::thread::spawn(move || ChangedFiles::from_git(&top, &commit))
+    });
     let tree = diff::materialize_rev(rev, keep.as_deref()).map_err(|e| failure(&e))?;
     opts.path = tree.path();
     if let Some(root) = &head.repo_root {
@@ -248,14 +280,11 @@ fn base_options(args: &DiffArgs, head: &RunOptions) -> Result<Setup, SetupFailur
             .ok_or_else(|| SetupFailure::new("--repo-root is outside the git repository"))?;
         opts.repo_root = Some(tree.root().join(rel));
     }
-    if let Some(files) = changed {
-        head.selection = Some(Arc::new(Selection::new(&tree.toplevel, files.clone())));
-        opts.selection = Some(Arc::new(Selection::new(tree.root(), files)));
-    }
     Ok(Setup {
         head,
         base: opts,
-        _tree: Some(tree),
+        tree: Some(tree),
+        changed,
     })
 }
 

@@ -275,6 +275,7 @@ pub fn run_options(g: &GlobalArgs) -> Result<RunOptions, SetupFailure> {
         api_versions: g.api_versions.clone(),
         selection: None,
         fast_patch: g.fast_patch && !g.no_fast_patch,
+        prefetched: None,
     })
 }
 

@@ -6,8 +6,10 @@
 //! write through a link: files we change are replaced, not modified.
 
 mod path;
+mod prefetch;
 
 pub use path::{artifact_path, display_spec_path, secure_join};
+pub use prefetch::Prefetched;
 
 use crate::cache::PathKind;
 use ignore::WalkBuilder;
