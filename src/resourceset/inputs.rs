@@ -99,11 +99,11 @@ impl Provider {
     /// The inline inputs of a ResourceSet. A set's own `id` is kept (flux-operator's
     /// `combine_test.go` expects it); a set without one gets the Adler-32 of its JSON (sorted
     /// keys) — not confirmed in Flux Operator's source, which fluxsim could not read.
-    pub fn inline(namespace: &str, name: &str, inputs: &[Value]) -> Result<Provider, String> {
+    pub fn inline(namespace: &str, name: &str, inputs: &[Value]) -> Result<Provider, InputsError> {
         let mut sets = Vec::new();
         for (i, v) in inputs.iter().enumerate() {
             let Value::Object(m) = v else {
-                return Err(format!("spec.inputs[{i}] is not a map"));
+                return Err(InputsError::NotAMap { index: i });
             };
             let mut m = m.clone();
             if !m.contains_key("id") {
@@ -167,12 +167,30 @@ pub enum Strategy {
     Permute { include_empty: bool },
 }
 
+/// Why a ResourceSet's input sets cannot be made (Flux Operator's messages).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InputsError {
+    #[error("spec.inputs[{index}] is not a map")]
+    NotAMap { index: usize },
+    #[error(
+        "failed to get inputs from {kind}/{provider}: adding provider '{provider}' with {inputs} inputs would exceed the maximum allowed permutations. max: {MAX_PERMUTATIONS}, got: {got}"
+    )]
+    TooManyPermutations {
+        kind: String,
+        provider: String,
+        inputs: usize,
+        got: u64,
+    },
+    #[error("normalized provider name is empty: '{provider}'")]
+    EmptyName { provider: String },
+}
+
 /// Combines the ResourceSet's own provider (first) and the others (sorted by namespace/name).
 pub fn combine(
     own: Provider,
     mut others: Vec<Provider>,
     strategy: Strategy,
-) -> Result<Vec<Value>, String> {
+) -> Result<Vec<Value>, InputsError> {
     others.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
     let providers: Vec<Provider> = std::iter::once(own).chain(others).collect();
     match strategy {
@@ -185,7 +203,7 @@ pub fn combine(
     }
 }
 
-fn permute(providers: &[Provider], include_empty: bool) -> Result<Vec<Value>, String> {
+fn permute(providers: &[Provider], include_empty: bool) -> Result<Vec<Value>, InputsError> {
     let mut lists: Vec<(String, Vec<Map<String, Value>>)> = Vec::new();
     let mut expected: u64 = 0;
     for p in providers {
@@ -198,17 +216,18 @@ fn permute(providers: &[Provider], include_empty: bool) -> Result<Vec<Value>, St
             expected * p.sets.len() as u64
         };
         if expected > MAX_PERMUTATIONS {
-            return Err(format!(
-                "failed to get inputs from {}/{}: adding provider '{}' with {} inputs would exceed the maximum allowed permutations. max: {MAX_PERMUTATIONS}, got: {expected}",
-                p.kind,
-                p.name,
-                p.name,
-                p.sets.len()
-            ));
+            return Err(InputsError::TooManyPermutations {
+                kind: p.kind.clone(),
+                provider: p.name.clone(),
+                inputs: p.sets.len(),
+                got: expected,
+            });
         }
         let key = normalize_name(&p.name);
         if key.is_empty() {
-            return Err(format!("normalized provider name is empty: '{}'", p.name));
+            return Err(InputsError::EmptyName {
+                provider: p.name.clone(),
+            });
         }
         lists.push((key, p.with_reference()));
     }
@@ -361,6 +380,7 @@ mod tests {
                 }
             )
             .unwrap_err()
+            .to_string()
             .contains("max: 10000")
         );
     }

@@ -102,14 +102,14 @@ pub fn render(
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let own = Provider::inline(&namespace, &name, &inline).map_err(invalid)?;
+    let own = Provider::inline(&namespace, &name, &inline).map_err(|e| invalid(e.to_string()))?;
     let mut rendered = Rendered::default();
     let others = provider_inputs(&spec, &namespace, &id, providers, &mut rendered.unavailable)?;
     let strategy = strategy(&spec).map_err(invalid)?;
     let input_sets =
-        inputs::combine(own, others, strategy).map_err(|reason| ResourceSetError::Inputs {
+        inputs::combine(own, others, strategy).map_err(|e| ResourceSetError::Inputs {
             resource_set: id.clone(),
-            reason,
+            reason: e.to_string(),
         })?;
     if input_sets.is_empty() && !rendered.unavailable.is_empty() {
         // Every input comes from providers we cannot read: rendering without inputs would only
