@@ -39,7 +39,8 @@
 //!    - [`discover`]: the repository root and the root Kustomization for `--path`.
 //!    - [`decrypt`], [`postbuild`]: the decryption and substitution stages of a build.
 //!    - [`select`]: changed-only mode's decision for one owner.
-//!    - [`build`]: one Flux Kustomization, as kustomize-controller builds it.
+//!    - [`build`]: one Flux Kustomization, as kustomize-controller builds it (and its likely
+//!      children ahead of time, on idle job slots).
 //! 4. The whole cluster:
 //!    - [`engine`]: every Kustomization, in parallel, as their inputs appear.
 //!    - [`releases`]: every HelmRelease the Kustomizations produced.

@@ -51,6 +51,8 @@ pub struct RunOptions {
     pub fast_patch: bool,
     /// Source tree scans started before the run (a diff starts them while git runs).
     pub prefetched: Option<Arc<crate::workspace::Prefetched>>,
+    /// Build the children a parent declares while it builds (see `build::ahead`).
+    pub build_ahead: bool,
 }
 
 /// Problems that stop a run before anything is built (exit status 2).
@@ -90,8 +92,10 @@ pub struct Run {
     /// Changed-only mode's account of what it left out.
     pub changed_only: Option<ChangedOnlySummary>,
     pub wall_time: Duration,
-    /// Summed time of the kustomize subprocesses.
+    /// Summed time of the kustomize subprocesses (builds ahead included).
     pub kustomize_time: Duration,
+    /// Builds that took kustomize's documents from a build ahead.
+    pub built_ahead: usize,
 }
 
 /// What changed-only mode selected and left out.
@@ -279,7 +283,8 @@ pub async fn run(
         redactor,
         changed_only,
         wall_time: started.elapsed(),
-        kustomize_time: reconciled.kustomize_time,
+        kustomize_time: reconciled.kustomize_time + ctx.ahead.kustomize_time(),
+        built_ahead: ctx.ahead.taken(),
     })
 }
 

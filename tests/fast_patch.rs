@@ -1,5 +1,6 @@
 //! The deferred-patch fast path (`kustomize::deferred`) gives byte-identical snapshots to
-//! kustomize applying every patch itself (`--no-fast-patch`), cold and from the cache.
+//! kustomize applying every patch itself (`--no-fast-patch`), cold and from the cache; so do
+//! builds ahead (`build::ahead`) against `--no-build-ahead`.
 
 mod common;
 
@@ -34,6 +35,10 @@ struct Snapshot {
 
 /// `fluxsim build --output-dir` of `entry` with `cache` (None: `--no-cache`).
 fn snapshot(entry: &Path, cache: Option<&Path>, fast: bool) -> Snapshot {
+    snapshot_with(entry, cache, fast, &[])
+}
+
+fn snapshot_with(entry: &Path, cache: Option<&Path>, fast: bool, extra: &[&str]) -> Snapshot {
     let scratch = tempfile::tempdir().unwrap();
     let out = scratch.path().join("snapshot");
     let stats = scratch.path().join("stats.json");
@@ -53,6 +58,7 @@ fn snapshot(entry: &Path, cache: Option<&Path>, fast: bool) -> Snapshot {
     if !fast {
         cmd.arg("--no-fast-patch");
     }
+    cmd.args(extra);
     let result = run(&mut cmd);
     assert!(out.is_dir(), "{}: {}", entry.display(), result.stderr);
     Snapshot {
@@ -95,6 +101,42 @@ fn every_fixture_builds_the_same_with_and_without_the_fast_path() {
             entry.display()
         );
     }
+}
+
+/// The differing files of two snapshots (empty when identical).
+fn differences(a: &Snapshot, b: &Snapshot) -> Vec<String> {
+    let mut out: Vec<String> = a
+        .tree
+        .iter()
+        .zip(&b.tree)
+        .filter(|(x, y)| x != y)
+        .map(|(x, y)| first_difference(x, y))
+        .collect();
+    if a.tree.len() != b.tree.len() {
+        out.push(format!("{} files against {}", a.tree.len(), b.tree.len()));
+    }
+    out
+}
+
+#[test]
+fn builds_ahead_change_nothing_and_are_used() {
+    let jobs = ["--jobs", "4"];
+    let mut taken = 0;
+    for entry in entries() {
+        let ahead = snapshot_with(&entry, None, true, &jobs);
+        let without = snapshot_with(
+            &entry,
+            None,
+            true,
+            &[&jobs[..], &["--no-build-ahead"]].concat(),
+        );
+        assert_eq!(count(&without, "kustomizationsBuiltAhead"), 0);
+        let differing = differences(&ahead, &without);
+        assert!(differing.is_empty(), "{}: {differing:?}", entry.display());
+        taken += count(&ahead, "kustomizationsBuiltAhead");
+    }
+    // The example's root lists its apps: with free slots, some are built ahead and taken.
+    assert!(taken > 0, "no fixture took a build ahead");
 }
 
 #[test]

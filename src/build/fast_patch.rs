@@ -87,7 +87,7 @@ pub(super) async fn documents(
         reach: prepared.reach.clone(),
         split: None,
     };
-    let ran = run_kustomize(ctx, ks, tree, rel, &full).await?;
+    let ran = run_kustomize(ctx, ks, tree, rel, &full, false).await?;
     let docs = yaml::parse_documents(&ran.stream)?;
     Ok((docs, FastPatch::FellBack(reason), ran))
 }

@@ -4,6 +4,7 @@
 //! → per object: check identity, decrypt, substitute → expand lists → owner labels → normalize →
 //! commonMetadata. Everything here is a function of its inputs; the engine decides when to call it.
 
+mod ahead;
 mod duplicate_id;
 mod fast_patch;
 mod finish;
@@ -50,6 +51,9 @@ pub struct BuildContext {
     pub fast_patch: bool,
     /// Which hosts the remote resources kustomize fetches may name (`--network`).
     pub network: crate::net::NetworkPolicy,
+    /// Build the children a parent declares while it builds (`--build-ahead`, see [`ahead`]).
+    pub build_ahead: bool,
+    pub ahead: ahead::Ahead,
 }
 
 impl BuildContext {
@@ -79,6 +83,8 @@ impl BuildContext {
             cache,
             fast_patch: opts.fast_patch,
             network: opts.network.policy,
+            build_ahead: opts.build_ahead && opts.jobs > 1,
+            ahead: ahead::Ahead::default(),
         }
     }
 }
@@ -190,7 +196,7 @@ impl Skipped {
 /// Builds `ks` from `tree` (its source artifact). `lookup` finds substituteFrom objects. In
 /// changed-only mode `select` first decides whether the build is needed at all.
 pub async fn build_kustomization(
-    ctx: &BuildContext,
+    ctx: &Arc<BuildContext>,
     ks: &Kustomization,
     tree: Arc<SourceTree>,
     lookup: &VarLookup,
@@ -215,13 +221,32 @@ pub async fn build_kustomization(
         return Ok(Built::NeedsVars);
     }
     let generated = prepared.planned.generated;
-    let (docs, fast_patch, ran) = match prepared.cached.take() {
-        Some(docs) => (docs, FastPatch::NotTried, Ran::default()),
-        None => {
+    let ahead = match (&prepared.cached, &prepared.key) {
+        (None, Some(key)) => ctx.ahead.take(key).await,
+        _ => None,
+    };
+    let (docs, fast_patch, ran) = match (prepared.cached.take(), ahead) {
+        (Some(docs), _) => (docs, FastPatch::NotTried, Ran::default()),
+        (None, Some(built)) => {
+            if let (Some(store), Some(key)) = (&ctx.cache, &prepared.key)
+                && let Ok(json) = serde_json::to_vec(&built.docs)
+            {
+                let _ = store.put(KUSTOMIZE_BUCKET, key, &json);
+            }
+            let built = Arc::unwrap_or_clone(built);
+            (built.docs, built.fast_patch, Ran::default())
+        }
+        (None, None) => {
             for remote in &prepared.remote {
                 crate::net::remote::check(&remote.at, &remote.entry, ctx.network).await?;
             }
-            let mut ran = run_kustomize(ctx, ks, &tree, &rel, &prepared).await?;
+            if ctx.build_ahead {
+                let children = ahead::guess_children(&tree, &prepared);
+                if !children.is_empty() {
+                    tokio::spawn(ahead::build(ctx.clone(), tree.clone(), children));
+                }
+            }
+            let mut ran = run_kustomize(ctx, ks, &tree, &rel, &prepared, false).await?;
             let stream = std::mem::take(&mut ran.stream);
             let (docs, fast_patch, rerun) =
                 fast_patch::documents(ctx, ks, &tree, &rel, &prepared, stream).await?;
@@ -415,8 +440,9 @@ fn prepare(
     }
     // The key is the full kustomization's: the fast path gives kustomize's documents exactly,
     // and `fast` keeps --no-fast-patch (for bisecting) from reading what the fast path wrote.
-    let key = match (&cache, &read_set) {
-        (Some(_), Some(files)) => digest_files(&tree.root, files).ok().map(|digest| {
+    // Computed without a cache too: builds ahead are found by it (see [`ahead`]).
+    let key = match &read_set {
+        Some(files) => digest_files(&tree.root, files).ok().map(|digest| {
             let mut k = KeyBuilder::new("kustomize-docs")
                 .text("kustomize", &identity)
                 .text("dir", &rel.to_string_lossy())
@@ -482,12 +508,14 @@ impl Ran {
 }
 
 /// Materializes what the build reads in a private folder, decrypts, runs kustomize, caches.
+/// `ahead` (a guessed child, see [`ahead`]) takes a job slot only if one is free now.
 async fn run_kustomize(
     ctx: &BuildContext,
     ks: &Kustomization,
     tree: &Arc<SourceTree>,
     rel: &Path,
     prepared: &Prepared,
+    ahead: bool,
 ) -> Result<Ran, BuildError> {
     // Decryption writes plaintext into the copy: it goes to the private (memory) folder.
     let scratch = match (&ctx.scratch, ks.decryption_enabled()) {
@@ -529,11 +557,17 @@ async fn run_kustomize(
     };
     let waiting = std::time::Instant::now();
     let (stream, elapsed, queued) = {
-        let _slot = ctx
-            .subprocess_slots
-            .acquire()
-            .await
-            .map_err(|_| BuildError::Interrupted("cancelled".into()))?;
+        let _slot = if ahead {
+            ctx.subprocess_slots
+                .try_acquire()
+                .map_err(|_| BuildError::Interrupted("no free job slot".into()))?
+        } else {
+            let _waiting = ctx.ahead.waiting();
+            ctx.subprocess_slots
+                .acquire()
+                .await
+                .map_err(|_| BuildError::Interrupted("cancelled".into()))?
+        };
         let queued = waiting.elapsed();
         let (stream, elapsed) = ctx
             .kustomize

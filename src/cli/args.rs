@@ -156,6 +156,17 @@ pub struct GlobalArgs {
     #[arg(long, global = true, hide = true)]
     pub no_fast_patch: bool,
 
+    /// While a Kustomization builds, build the child Kustomizations its files declare on idle
+    /// job slots; a real build takes such a result only when its kustomize input is identical
+    /// (default true; identical output; `--no-build-ahead` turns it off, for bisecting).
+    #[arg(long, global = true, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true",
+          default_value = "true", env = "FLUXSIM_BUILD_AHEAD")]
+    pub build_ahead: bool,
+
+    /// Same as --build-ahead=false.
+    #[arg(long, global = true, hide = true)]
+    pub no_build_ahead: bool,
+
     /// Write run statistics (wall time, summed subprocess time, jobs, counts) as JSON to FILE;
     /// used by scripts/bench.sh.
     #[arg(long, global = true, value_name = "FILE", env = "FLUXSIM_STATS_FILE")]

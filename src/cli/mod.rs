@@ -225,6 +225,7 @@ fn write_stats(run: &Run, g: &GlobalArgs, opts: &RunOptions) {
         "kustomizationsFastPatch": fast_patch(|f| f == Some(true)),
         "kustomizationsFastPatchFellBack":
             fast_patch(|f| f == Some(false)),
+        "kustomizationsBuiltAhead": run.built_ahead,
         "objects": c.objects,
         "helmReleases": h.total,
         "helmReleasesRendered": h.rendered,
@@ -276,6 +277,7 @@ pub fn run_options(g: &GlobalArgs) -> Result<RunOptions, SetupFailure> {
         selection: None,
         fast_patch: g.fast_patch && !g.no_fast_patch,
         prefetched: None,
+        build_ahead: g.build_ahead && !g.no_build_ahead,
     })
 }
 

@@ -603,7 +603,7 @@ fn child_record(obj: &Value, parent: &OwnerId, file: Option<String>) -> OwnerRec
 async fn build_one(
     ks: &Kustomization,
     sources: &Sources,
-    ctx: &BuildContext,
+    ctx: &Arc<BuildContext>,
     lookup: &VarLookup,
     select: Option<SelectInput>,
     source: SourceState,
