@@ -227,6 +227,7 @@ pub async fn run(
         reporter.clone(),
     )
     .await;
+    ctx.ahead.stop();
     let changed = reconciled.changed_only;
     let stage = ReleaseStage {
         sources,

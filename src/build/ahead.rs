@@ -44,6 +44,8 @@ pub struct Ahead {
     taken: Mutex<usize>,
     /// Real builds waiting for a job slot: while there are any, nothing is built ahead.
     waiting: std::sync::atomic::AtomicUsize,
+    /// The Kustomizations are done: nothing more is built ahead (helm renders need the slots).
+    stopped: std::sync::atomic::AtomicBool,
 }
 
 impl Ahead {
@@ -71,6 +73,21 @@ impl Ahead {
         Some(tx)
     }
 
+    /// Marks `key` as built for real: it is not built ahead.
+    pub(super) fn building(&self, key: Key) {
+        if let Ok(mut built) = self.built.lock() {
+            built
+                .entry(key)
+                .or_insert_with(|| watch::channel(Some(None)).1);
+        }
+    }
+
+    /// Nothing more is started ahead (builds ahead already running finish).
+    pub fn stop(&self) {
+        self.stopped
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
     /// Marks a real build waiting for a job slot until the guard drops.
     pub(super) fn waiting(&self) -> Waiting<'_> {
         self.waiting
@@ -83,7 +100,7 @@ impl Ahead {
     async fn slot_free_for_us(&self, slots: &tokio::sync::Semaphore) -> bool {
         use std::sync::atomic::Ordering;
         loop {
-            if self.waiting.load(Ordering::SeqCst) > 0 {
+            if self.waiting.load(Ordering::SeqCst) > 0 || self.stopped.load(Ordering::SeqCst) {
                 return false;
             }
             if slots.available_permits() > 0 {

@@ -241,6 +241,9 @@ pub async fn build_kustomization(
                 crate::net::remote::check(&remote.at, &remote.entry, ctx.network).await?;
             }
             if ctx.build_ahead {
+                if let Some(key) = prepared.key {
+                    ctx.ahead.building(key);
+                }
                 let children = ahead::guess_children(&tree, &prepared);
                 if !children.is_empty() {
                     tokio::spawn(ahead::build(ctx.clone(), tree.clone(), children));
