@@ -10,10 +10,11 @@ wall / (subprocess sum / jobs), peak memory):
                 corpus in a git repo, side by side with `diff --full` and one full `build`;
                 diff-1ks does the same with an app's ks.yaml
   gen-1file     the same one-file diff, changed-only and --full, on the generated repo
-  fastpatch     cold `build --no-cache` with and without --no-fast-patch on onedr0p, bjw-s,
-                mirceanton and the generated repo, each against a trivial-process floor: as many
-                trivial `kustomize build` processes as Kustomizations built, on the same --jobs
-                (prints cold / floor and the builds that took the fast path)
+  fastpatch     cold `build --no-cache` as is, with --no-build-ahead and with --no-fast-patch on
+                onedr0p, bjw-s, mirceanton and the generated repo, each against a trivial-process
+                floor: as many trivial `kustomize build` processes as Kustomizations built, on the
+                same --jobs (prints cold / floor and the builds that took the fast path or a
+                build ahead)
   compare       with --baseline OLD_BINARY: corpus-cold, corpus-warm and the one-file diff with
                 the baseline and this build, alternating run by run, and new / old per case
                 (the before/after figures of a change, measured side by side)
@@ -200,14 +201,15 @@ def bench_fast_patch(a, work):
         if not os.path.isdir(entry):
             continue
         base = ["build", "--path", entry, "--offline", "--no-cache"]
-        for label, extra in (("fast", []), ("kustomize", ["--no-fast-patch"])):
+        for label, extra in (("fast", []), ("noahead", ["--no-build-ahead"]), ("kustomize", ["--no-fast-patch"])):
             samples = [run(base + extra, os.path.join(work, "c5")) for _ in range(max(1, a.runs // 2))]
             stats = samples[0][1]
             jobs, built = stats.get("jobs", 1) or 1, stats.get("rendered", 0)
             floor = trivial_floor(work, built, jobs)
             wall = report(f"{name[:9]}-{label[:4]}", samples)
             print(f"{'':14} cold / floor {wall / floor:5.2f}  (floor {floor:6.3f}s for {built} trivial builds)  "
-                  f"fast path {stats.get('kustomizationsFastPatch')} fell back {stats.get('kustomizationsFastPatchFellBack')}")
+                  f"fast path {stats.get('kustomizationsFastPatch')} fell back {stats.get('kustomizationsFastPatchFellBack')}  "
+                  f"built ahead {stats.get('kustomizationsBuiltAhead')}")
 
 
 def bench_schema(a, work):
