@@ -221,52 +221,7 @@ pub async fn build_kustomization(
         return Ok(Built::NeedsVars);
     }
     let generated = prepared.planned.generated;
-    let ahead = match (&prepared.cached, &prepared.key) {
-        (None, Some(key)) => ctx.ahead.take(key).await,
-        _ => None,
-    };
-    let (docs, fast_patch, ran) = match (prepared.cached.take(), ahead) {
-        (Some(docs), _) => (docs, FastPatch::NotTried, Ran::default()),
-        (None, Some(built)) => {
-            if let (Some(store), Some(key)) = (&ctx.cache, &prepared.key)
-                && let Ok(json) = serde_json::to_vec(&built.docs)
-            {
-                let _ = store.put(KUSTOMIZE_BUCKET, key, &json);
-            }
-            let built = Arc::unwrap_or_clone(built);
-            (built.docs, built.fast_patch, Ran::default())
-        }
-        (None, None) => {
-            for remote in &prepared.remote {
-                crate::net::remote::check(&remote.at, &remote.entry, ctx.network).await?;
-            }
-            if ctx.build_ahead {
-                if let Some(key) = prepared.key {
-                    ctx.ahead.building(key);
-                }
-                let children = ahead::guess_children(&tree, &prepared);
-                if !children.is_empty() {
-                    tokio::spawn(ahead::build(ctx.clone(), tree.clone(), children));
-                }
-            }
-            let mut ran = run_kustomize(ctx, ks, &tree, &rel, &prepared, false).await?;
-            let stream = std::mem::take(&mut ran.stream);
-            let (docs, fast_patch, rerun) =
-                fast_patch::documents(ctx, ks, &tree, &rel, &prepared, stream).await?;
-            let ran = match fast_patch {
-                FastPatch::FellBack(_) => ran.then(rerun),
-                _ => ran,
-            };
-            // Never keep decrypted plaintext on disk.
-            if !ran.decrypted
-                && let (Some(store), Some(key)) = (&ctx.cache, &prepared.key)
-                && let Ok(json) = serde_json::to_vec(&docs)
-            {
-                let _ = store.put(KUSTOMIZE_BUCKET, key, &json);
-            }
-            (docs, fast_patch, ran)
-        }
-    };
+    let (docs, fast_patch, ran) = documents(ctx, ks, &tree, &rel, &mut prepared).await?;
     let mut warnings = ran.warnings;
     let source_values = ran.decrypted_values;
     let post = {
@@ -345,6 +300,63 @@ async fn prepare_off_thread(
     })
     .await
     .map_err(|e| BuildError::Interrupted(e.to_string()))?
+}
+
+/// kustomize's documents for `prepared`: from the persistent cache, from a build ahead, or
+/// from running kustomize (which starts building the likely children ahead).
+async fn documents(
+    ctx: &Arc<BuildContext>,
+    ks: &Kustomization,
+    tree: &Arc<SourceTree>,
+    rel: &Path,
+    prepared: &mut Prepared,
+) -> Result<(Vec<Value>, FastPatch, Ran), BuildError> {
+    let ahead = match (&prepared.cached, &prepared.key) {
+        (None, Some(key)) => ctx.ahead.take(key).await,
+        _ => None,
+    };
+    Ok(match (prepared.cached.take(), ahead) {
+        (Some(docs), _) => (docs, FastPatch::NotTried, Ran::default()),
+        (None, Some(built)) => {
+            if let (Some(store), Some(key)) = (&ctx.cache, &prepared.key)
+                && let Ok(json) = serde_json::to_vec(&built.docs)
+            {
+                let _ = store.put(KUSTOMIZE_BUCKET, key, &json);
+            }
+            let built = Arc::unwrap_or_clone(built);
+            (built.docs, built.fast_patch, Ran::default())
+        }
+        (None, None) => {
+            for remote in &prepared.remote {
+                crate::net::remote::check(&remote.at, &remote.entry, ctx.network).await?;
+            }
+            if ctx.build_ahead {
+                if let Some(key) = prepared.key {
+                    ctx.ahead.building(key);
+                }
+                let children = ahead::guess_children(tree, prepared);
+                if !children.is_empty() {
+                    tokio::spawn(ahead::build(ctx.clone(), tree.clone(), children));
+                }
+            }
+            let mut ran = run_kustomize(ctx, ks, tree, rel, prepared, false).await?;
+            let stream = std::mem::take(&mut ran.stream);
+            let (docs, fast_patch, rerun) =
+                fast_patch::documents(ctx, ks, tree, rel, prepared, stream).await?;
+            let ran = match fast_patch {
+                FastPatch::FellBack(_) => ran.then(rerun),
+                _ => ran,
+            };
+            // Never keep decrypted plaintext on disk.
+            if !ran.decrypted
+                && let (Some(store), Some(key)) = (&ctx.cache, &prepared.key)
+                && let Ok(json) = serde_json::to_vec(&docs)
+            {
+                let _ = store.put(KUSTOMIZE_BUCKET, key, &json);
+            }
+            (docs, fast_patch, ran)
+        }
+    })
 }
 
 /// `spec.path` is cleaned lexically; a symlink on it, or a symlinked kustomization file in it
