@@ -20,6 +20,7 @@ use crate::workspace::{SourceTree, secure_join};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -41,11 +42,11 @@ pub struct Ahead {
     /// kustomize time of builds ahead (they count in the run's subprocess time).
     kustomize_time: Mutex<Duration>,
     /// How many real builds took a build ahead.
-    taken: Mutex<usize>,
+    taken: AtomicUsize,
     /// Real builds waiting for a job slot: while there are any, nothing is built ahead.
-    waiting: std::sync::atomic::AtomicUsize,
+    waiting: AtomicUsize,
     /// The Kustomizations are done: nothing more is built ahead (helm renders need the slots).
-    stopped: std::sync::atomic::AtomicBool,
+    stopped: AtomicBool,
 }
 
 impl Ahead {
@@ -54,10 +55,8 @@ impl Ahead {
     pub(super) async fn take(&self, key: &Key) -> Option<Arc<AheadDocs>> {
         let mut slot = self.built.lock().ok()?.get(key).cloned()?;
         let docs = slot.wait_for(Option::is_some).await.ok()?.clone().flatten();
-        if docs.is_some()
-            && let Ok(mut n) = self.taken.lock()
-        {
-            *n += 1;
+        if docs.is_some() {
+            self.taken.fetch_add(1, Ordering::SeqCst);
         }
         docs
     }
@@ -84,21 +83,18 @@ impl Ahead {
 
     /// Nothing more is started ahead (builds ahead already running finish).
     pub fn stop(&self) {
-        self.stopped
-            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.stopped.store(true, Ordering::SeqCst);
     }
 
     /// Marks a real build waiting for a job slot until the guard drops.
     pub(super) fn waiting(&self) -> Waiting<'_> {
-        self.waiting
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.waiting.fetch_add(1, Ordering::SeqCst);
         Waiting(&self.waiting)
     }
 
     /// A job slot is free now and no real build waits for one; waits while the only thing
     /// missing is a free slot.
     async fn slot_free_for_us(&self, slots: &tokio::sync::Semaphore) -> bool {
-        use std::sync::atomic::Ordering;
         loop {
             if self.waiting.load(Ordering::SeqCst) > 0 || self.stopped.load(Ordering::SeqCst) {
                 return false;
@@ -117,16 +113,16 @@ impl Ahead {
 
     /// How many real builds used a build ahead.
     pub fn taken(&self) -> usize {
-        self.taken.lock().map(|n| *n).unwrap_or_default()
+        self.taken.load(Ordering::SeqCst)
     }
 }
 
 /// A real build waiting for a job slot (see [`Ahead::waiting`]).
-pub(super) struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+pub(super) struct Waiting<'a>(&'a AtomicUsize);
 
 impl Drop for Waiting<'_> {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

@@ -318,11 +318,7 @@ async fn documents(
     Ok(match (prepared.cached.take(), ahead) {
         (Some(docs), _) => (docs, FastPatch::NotTried, Ran::default()),
         (None, Some(built)) => {
-            if let (Some(store), Some(key)) = (&ctx.cache, &prepared.key)
-                && let Ok(json) = serde_json::to_vec(&built.docs)
-            {
-                let _ = store.put(KUSTOMIZE_BUCKET, key, &json);
-            }
+            keep(ctx, prepared, &built.docs);
             let built = Arc::unwrap_or_clone(built);
             (built.docs, built.fast_patch, Ran::default())
         }
@@ -348,15 +344,21 @@ async fn documents(
                 _ => ran,
             };
             // Never keep decrypted plaintext on disk.
-            if !ran.decrypted
-                && let (Some(store), Some(key)) = (&ctx.cache, &prepared.key)
-                && let Ok(json) = serde_json::to_vec(&docs)
-            {
-                let _ = store.put(KUSTOMIZE_BUCKET, key, &json);
+            if !ran.decrypted {
+                keep(ctx, prepared, &docs);
             }
             (docs, fast_patch, ran)
         }
     })
+}
+
+/// Writes kustomize's documents for `prepared` to the persistent cache, when there is one.
+fn keep(ctx: &BuildContext, prepared: &Prepared, docs: &[Value]) {
+    if let (Some(store), Some(key)) = (&ctx.cache, &prepared.key)
+        && let Ok(json) = serde_json::to_vec(docs)
+    {
+        let _ = store.put(KUSTOMIZE_BUCKET, key, &json);
+    }
 }
 
 /// `spec.path` is cleaned lexically; a symlink on it, or a symlinked kustomization file in it

@@ -200,16 +200,12 @@ impl Command {
     /// only by fork+exec when the environment sets PATH; a full path spawns with posix_spawn,
     /// which does not copy this process's page tables (a few ms per git call).
     fn resolved_program(&self) -> PathBuf {
-        if self.program.components().count() != 1 {
-            return self.program.clone();
-        }
-        let path = self.env.iter().find(|(k, _)| k == "PATH").map(|(_, v)| v);
-        path.and_then(|paths| {
-            std::env::split_paths(paths)
-                .map(|dir| dir.join(&self.program))
-                .find(|p| is_executable(p))
-        })
-        .unwrap_or_else(|| self.program.clone())
+        let path = self
+            .env
+            .iter()
+            .find(|(k, _)| k == "PATH")
+            .map(|(_, v)| v.as_os_str());
+        find_on_path(&self.program, path).unwrap_or_else(|| self.program.clone())
     }
 
     fn spawn_error(&self, source: std::io::Error) -> ProcessError {
@@ -368,6 +364,17 @@ impl Command {
     }
 }
 
+/// `program` as a command line would run it: a path (more than a bare name) as it is, a bare
+/// name as the first executable file of that name on `path` (a PATH value).
+fn find_on_path(program: &Path, path: Option<&std::ffi::OsStr>) -> Option<PathBuf> {
+    if program.components().count() != 1 {
+        return Some(program.to_path_buf());
+    }
+    std::env::split_paths(path?)
+        .map(|dir| dir.join(program))
+        .find(|p| is_executable(p))
+}
+
 fn is_executable(path: &Path) -> bool {
     #[cfg(unix)]
     {
@@ -469,12 +476,7 @@ mod tests {
     /// are not confined by an earlier one.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sandboxed_programs_are_confined_and_the_caller_is_not() {
-        let dir = tempfile::tempdir().unwrap();
-        let (given, other) = (dir.path().join("given"), dir.path().join("other"));
-        std::fs::create_dir_all(&given).unwrap();
-        std::fs::create_dir_all(&other).unwrap();
-        std::fs::write(given.join("f"), "ok").unwrap();
-        std::fs::write(other.join("f"), "secret").unwrap();
+        let (_dir, given, other) = sandbox::tests::given_and_other();
         let cat = |file: PathBuf| {
             Command::new("/bin/cat")
                 .arg(file)

@@ -84,16 +84,7 @@ impl Sandbox {
 
 /// `program` as found on PATH, with symlinks resolved.
 fn resolve_program(program: &Path) -> PathBuf {
-    let found = if program.components().count() > 1 {
-        Some(program.to_path_buf())
-    } else {
-        std::env::var_os("PATH").and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|dir| dir.join(program))
-                .find(|p| p.is_file())
-        })
-    };
-    found
+    super::find_on_path(program, std::env::var_os("PATH").as_deref())
         .and_then(|p| p.canonicalize().ok())
         .unwrap_or_else(|| program.to_path_buf())
 }
@@ -144,15 +135,21 @@ mod linux {
 pub(super) mod tests {
     use super::*;
 
-    /// A confined `cat` reads what it is given and nothing else, where the kernel has Landlock.
-    #[test]
-    fn confined_programs_read_only_what_they_are_given() {
+    /// A folder `given` holding `f` = "ok" and a sibling `other` holding `f` = "secret".
+    pub(in crate::process) fn given_and_other() -> (tempfile::TempDir, PathBuf, PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let (given, other) = (dir.path().join("given"), dir.path().join("other"));
         std::fs::create_dir_all(&given).unwrap();
         std::fs::create_dir_all(&other).unwrap();
         std::fs::write(given.join("f"), "ok").unwrap();
         std::fs::write(other.join("f"), "secret").unwrap();
+        (dir, given, other)
+    }
+
+    /// A confined `cat` reads what it is given and nothing else, where the kernel has Landlock.
+    #[test]
+    fn confined_programs_read_only_what_they_are_given() {
+        let (_dir, given, other) = given_and_other();
         let run = |path: &Path| {
             let sandbox = Sandbox::new().read(&given).program(Path::new("cat"));
             let path = path.to_path_buf();
